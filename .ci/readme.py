@@ -1,0 +1,32 @@
+"""Write README.md from nbs/index.ipynb (nbdev's own README step needs Quarto, which is not installable offline).
+
+Markdown cells are copied; code cells are dropped when hidden (`#| hide`) and otherwise shown with their text outputs.
+`python .ci/readme.py --check` exits 1 when README.md is out of date.
+"""
+import json, sys
+from pathlib import Path
+
+root = Path(__file__).resolve().parents[1]
+
+def render(nb_path=root/'nbs'/'index.ipynb') -> str:
+    "README text for the index notebook."
+    nb, parts = json.loads(Path(nb_path).read_text()), []
+    for c in nb['cells']:
+        src = ''.join(c['source'])
+        if c['cell_type'] == 'markdown': parts.append(src.strip()); continue
+        if c['cell_type'] != 'code' or '#| hide' in src or '#|hide' in src: continue
+        code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip()
+        if code: parts.append(f"```python\n{code}\n```")
+        for o in c.get('outputs', []):
+            text = ''.join(o.get('text', '') or o.get('data', {}).get('text/markdown', '') or o.get('data', {}).get('text/plain', ''))
+            if 'text/markdown' in o.get('data', {}): parts.append(text.strip())
+            elif text.strip(): parts.append(f"```\n{text.rstrip()}\n```")
+    return "<!-- generated from nbs/index.ipynb by .ci/readme.py: do not edit -->\n\n" + '\n\n'.join(parts) + '\n'
+
+if __name__ == '__main__':
+    text, readme = render(), root/'README.md'
+    if '--check' in sys.argv:
+        ok = readme.exists() and readme.read_text() == text
+        print('README.md is in sync with nbs/index.ipynb' if ok else 'README.md is out of date: run python .ci/readme.py')
+        sys.exit(0 if ok else 1)
+    readme.write_text(text)
