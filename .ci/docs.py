@@ -1,0 +1,120 @@
+"""Build the docs site into docs/ with mkdocs-material + mkdocs-jupyter (nbdev's Quarto route cannot run offline).
+
+Steps: stage the notebooks as nbdev would show them (hidden cells dropped, `#|` directives stripped, an "Open in Colab"
+link on top), write one API-reference page per module from the exported code's docstrings and docments, vendor MathJax
+from the npm registry (so math renders without a CDN), write mkdocs.yml, and run `mkdocs build` into docs/.
+Usage: python .ci/docs.py [--out DIR]   (default DIR: docs/)
+"""
+import copy, importlib, inspect, json, re, shutil, subprocess, sys, tarfile, tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REPO = 'diffrec-nb/diffrec_nb'
+MATHJAX = 'mathjax@3.2.2'
+
+def notebooks() -> list:
+    "The notebooks in reading order, index first."
+    nbs = sorted(p for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith('_') and p.name != 'index.ipynb')
+    return [ROOT/'nbs'/'index.ipynb'] + nbs
+
+def _directives(src: str) -> set:
+    "nbdev directives of a cell (`#| hide`, `#| export`, ...)."
+    return {l[2:].strip().split(':')[0].split()[0] for l in src.splitlines() if l.startswith('#|') and l[2:].strip()}
+
+def stage_notebook(src: Path, dst: Path):
+    "Copy a notebook for the site: drop hidden cells, strip directives, add an Open-in-Colab link."
+    nb = json.loads(src.read_text())
+    cells = []
+    for c in nb['cells']:
+        s = ''.join(c['source'])
+        d = _directives(s)
+        if c['cell_type'] == 'code' and ({'hide', 'default_exp'} & d or 'eval' in d and 'eval: false' in s): continue
+        c = copy.deepcopy(c)
+        c['source'] = '\n'.join(l for l in s.splitlines() if not l.startswith('#|')).strip('\n')
+        if c['cell_type'] == 'code' and not c['source'] and not c.get('outputs'): continue
+        cells.append(c)
+    if src.name != 'index.ipynb':
+        link = f"[Open in Colab](https://colab.research.google.com/github/{REPO}/blob/main/nbs/{src.name}) · [source notebook](https://github.com/{REPO}/blob/main/nbs/{src.name})"
+        title = next((i for i, c in enumerate(cells) if c['cell_type'] == 'markdown'), 0)
+        cells.insert(title + 1, {'cell_type': 'markdown', 'metadata': {}, 'source': link})
+    nb['cells'] = cells
+    dst.write_text(json.dumps(nb))
+
+def _module_of(nb: Path):
+    "The module a notebook exports to (its default_exp), or None."
+    for c in json.loads(nb.read_text())['cells']:
+        m = re.search(r'#\|\s*default_exp\s+(\S+)', ''.join(c['source']))
+        if m: return m.group(1)
+
+def api_page(mod_name: str) -> str:
+    "Markdown API reference of a module: signature, docstring and docments of each public symbol."
+    from fastcore.docments import docments
+    mod = importlib.import_module(f'diffrec_nb.{mod_name}')
+    out = [f"# `diffrec_nb.{mod_name}`\n", f"Generated from the exported code of `nbs/`; see the notebook for the lesson.\n"]
+    for name in getattr(mod, '__all__', []):
+        obj = getattr(mod, name, None)
+        if obj is None or not (inspect.isfunction(obj) or inspect.isclass(obj)): continue
+        try: sig = str(inspect.signature(obj))
+        except (TypeError, ValueError): sig = '(...)'
+        out.append(f"## `{name}`\n\n```python\n{name}{sig}\n```\n\n{inspect.getdoc(obj) or ''}\n")
+        try: docs = docments(obj, full=True)
+        except Exception: docs = {}
+        rows = [(k, v.get('docment')) for k, v in docs.items() if isinstance(v, dict) and v.get('docment') and k != 'return']
+        if rows: out.append('| parameter | meaning |\n|---|---|\n' + '\n'.join(f"| `{k}` | {d} |" for k, d in rows) + '\n')
+        if inspect.isclass(obj):
+            for m, f in inspect.getmembers(obj, inspect.isfunction):
+                if m.startswith('_') or f.__qualname__.split('.')[0] != obj.__name__ and not getattr(f, '__module__', '').startswith('diffrec_nb'): continue
+                if m in ('forward',) or inspect.getdoc(f) is None: continue
+                out.append(f"### `{name}.{m}`\n\n{inspect.getdoc(f)}\n")
+    return '\n'.join(out)
+
+def vendor_mathjax(dst: Path):
+    "Copy MathJax (tex-chtml and its fonts) from the npm registry's package into the site assets."
+    cache = ROOT/'.ci'/'cache'
+    tgz = next(iter(cache.glob('mathjax-*.tgz')), None) if cache.exists() else None
+    if tgz is None:
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(['npm', 'pack', MATHJAX, '--silent'], cwd=cache, check=True, stdout=subprocess.DEVNULL)
+        tgz = next(cache.glob('mathjax-*.tgz'))
+    with tarfile.open(tgz) as t, tempfile.TemporaryDirectory() as tmp:
+        t.extractall(tmp, filter='data')
+        es5 = Path(tmp)/'package'/'es5'
+        (dst/'mathjax'/'output'/'chtml'/'fonts').mkdir(parents=True, exist_ok=True)
+        shutil.copy(es5/'tex-chtml.js', dst/'mathjax'/'tex-chtml.js')
+        shutil.copytree(es5/'output'/'chtml'/'fonts'/'woff-v2', dst/'mathjax'/'output'/'chtml'/'fonts'/'woff-v2', dirs_exist_ok=True)
+
+MATHJAX_CONFIG = """window.MathJax = {
+  tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], displayMath: [['$$', '$$'], ['\\\\[', '\\\\]']], processEscapes: true},
+  options: {ignoreHtmlClass: 'highlight|jp-CodeMirrorEditor|jp-OutputArea', processHtmlClass: 'jp-RenderedMarkdown'}  // prose only, never code or outputs
+};
+"""
+
+def build(out: Path):
+    "Stage sources, write mkdocs.yml and build the site into `out`."
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp)/'src'; (src/'api').mkdir(parents=True)
+        nav, api_nav = [], []
+        for nb in notebooks():
+            stage_notebook(nb, src/nb.name)
+            title = 'Home' if nb.name == 'index.ipynb' else nb.stem.split('_', 1)[1].replace('_', ' ').capitalize()
+            nav.append({f"{nb.stem.split('_')[0]} {title}" if nb.name != 'index.ipynb' else 'Home': nb.name})
+            mod = _module_of(nb)
+            if mod: (src/'api'/f'{mod}.md').write_text(api_page(mod)); api_nav.append({mod: f'api/{mod}.md'})
+        (src/'assets').mkdir(); vendor_mathjax(src/'assets'); (src/'assets'/'mathjax-config.js').write_text(MATHJAX_CONFIG)
+        (src/'assets'/'extra.css').write_text('mjx-container[display="true"] { overflow-x: auto; overflow-y: hidden; }\n')
+        cfg = dict(site_name='diffrec_nb', site_description='Sequential Recommendation with Diffusion Models, as notebooks and a library',
+                   repo_url=f'https://github.com/{REPO}', docs_dir=str(src), site_dir=str(out.resolve()), use_directory_urls=False,
+                   theme=dict(name='material', features=['navigation.sections', 'navigation.top', 'search.highlight', 'content.code.copy']),
+                   plugins=['search', {'mkdocs-jupyter': dict(execute=False, include_source=True, ignore_h1_titles=False, include_requirejs=False)}],
+                   markdown_extensions=['tables', 'admonition', {'pymdownx.arithmatex': {'generic': True}}],
+                   extra_javascript=['assets/mathjax-config.js', 'assets/mathjax/tex-chtml.js'], extra_css=['assets/extra.css'],
+                   nav=nav + [{'API reference': api_nav}])
+        (Path(tmp)/'mkdocs.yml').write_text(json.dumps(cfg))  # JSON is valid YAML
+        if out.exists(): shutil.rmtree(out)
+        subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--quiet', '-f', str(Path(tmp)/'mkdocs.yml')], check=True)
+    (out/'.nojekyll').touch()
+    return out
+
+if __name__ == '__main__':
+    out = Path(sys.argv[sys.argv.index('--out') + 1]) if '--out' in sys.argv else ROOT/'docs'
+    print('built', build(out))
