@@ -30,6 +30,7 @@ def stage_notebook(src: Path, dst: Path):
         d = _directives(s)
         if c['cell_type'] == 'code' and ({'hide', 'default_exp'} & d or 'eval' in d and 'eval: false' in s): continue
         c = copy.deepcopy(c)
+        if 'echo: false' in s: c.setdefault('metadata', {}).setdefault('tags', []).append('remove_input')
         c['source'] = '\n'.join(l for l in s.splitlines() if not l.startswith('#|')).strip('\n')
         if c['cell_type'] == 'code' and not c['source'] and not c.get('outputs'): continue
         cells.append(c)
@@ -105,7 +106,8 @@ def build(out: Path):
         cfg = dict(site_name='diffrec_nb', site_description='Sequential Recommendation with Diffusion Models, as notebooks and a library',
                    repo_url=f'https://github.com/{REPO}', docs_dir=str(src), site_dir=str(out.resolve()), use_directory_urls=False,
                    theme=dict(name='material', features=['navigation.sections', 'navigation.top', 'search.highlight', 'content.code.copy']),
-                   plugins=['search', {'mkdocs-jupyter': dict(execute=False, include_source=True, ignore_h1_titles=False, include_requirejs=False)}],
+                   plugins=['search', {'mkdocs-jupyter': dict(execute=False, include_source=True, ignore_h1_titles=False, include_requirejs=False,
+                                                             remove_tag_config={'remove_input_tags': ['remove_input']})}],
                    markdown_extensions=['tables', 'admonition', {'pymdownx.arithmatex': {'generic': True}}],
                    extra_javascript=['assets/mathjax-config.js', 'assets/mathjax/tex-chtml.js'], extra_css=['assets/extra.css'],
                    nav=nav + [{'API reference': api_nav}])

@@ -1,6 +1,7 @@
 """Write README.md from nbs/index.ipynb (nbdev's own README step needs Quarto, which is not installable offline).
 
-Markdown cells are copied; code cells are dropped when hidden (`#| hide`) and otherwise shown with their text outputs.
+Markdown cells are copied; code cells are dropped when hidden (`#| hide`), shown without their source with `#| echo: false`,
+and otherwise shown with their text outputs.
 `python .ci/readme.py --check` exits 1 when README.md is out of date.
 """
 import json, sys
@@ -16,7 +17,7 @@ def render(nb_path=root/'nbs'/'index.ipynb') -> str:
         if c['cell_type'] == 'markdown': parts.append(src.strip()); continue
         if c['cell_type'] != 'code' or '#| hide' in src or '#|hide' in src: continue
         code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip()
-        if code: parts.append(f"```python\n{code}\n```")
+        if code and 'echo: false' not in src: parts.append(f"```python\n{code}\n```")
         for o in c.get('outputs', []):
             text = ''.join(o.get('text', '') or o.get('data', {}).get('text/markdown', '') or o.get('data', {}).get('text/plain', ''))
             if 'text/markdown' in o.get('data', {}): parts.append(text.strip())
