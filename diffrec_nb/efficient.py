@@ -97,10 +97,6 @@ def train_step(model, opt:torch.optim.Optimizer, x:torch.Tensor, # (B, T) traini
     return out
 
 # %% ../nbs/05_efficient.ipynb #9c920cb9
-def _with_last(h:torch.Tensor, last:torch.Tensor) -> torch.Tensor:
-    "The sequence representation h with its last position replaced by `last`."
-    return torch.cat([h[:, :-1], last[:, None]], 1)
-
 @patch
 @torch.no_grad()
 def infer_chain(self:DiffRec, rows:torch.Tensor, # (B, T) inference rows ending in [unk]
@@ -111,9 +107,9 @@ def infer_chain(self:DiffRec, rows:torch.Tensor, # (B, T) inference rows ending 
     h0 = self.embed(rows)
     hT = q_sample(s, h0[:, -1], s.N, generator=g)                          # Alg. 2, line 4: h_T^N (Eq. 7)
     for n in range(s.N, 1, -1):
-        f = self.dsr(_with_last(h0, hT), torch.full((len(rows),), n, device=rows.device), rows)
+        f = self.denoise(rows, hT, torch.full((len(rows),), n, device=rows.device), generator=g)  # f_theta(h_T^n, n)
         hT = p_sample(s, f, hT, n, self.cfg.var, generator=g)              # lines 5-6: mu_theta, then Eq. (4)
-    f = self.dsr(_with_last(h0, hT), torch.ones(len(rows), dtype=torch.long, device=rows.device), rows)  # line 8
+    f = self.denoise(rows, hT, torch.ones(len(rows), dtype=torch.long, device=rows.device), generator=g)  # line 8
     return F.softmax(self.logits(f), -1)                                   # line 9: Eq. (8)
 
 # %% ../nbs/05_efficient.ipynb #83eae8a9
@@ -127,14 +123,17 @@ def infer_one_step(self:DiffRec, rows:torch.Tensor, # (B, T) inference rows endi
     seeds = list(range(self.cfg.n_seeds)) if seeds is None else list(seeds)
     B, s, d = len(rows), self.schedule, self.cfg.d
     h0 = self.embed(rows)
-    eps = torch.stack([torch.randn(B, d, generator=torch.Generator(rows.device).manual_seed(sd), device=rows.device)
-                       for sd in seeds])                                    # Alg. 3, lines 2-3: (S, B, d)
+    gens = [torch.Generator(rows.device).manual_seed(sd) for sd in seeds]
+    eps = torch.stack([torch.randn(B, d, generator=gi, device=rows.device) for gi in gens])  # Alg. 3, lines 2-3: (S, B, d)
     hT = q_sample(s, h0[:, -1].expand(len(seeds), B, d), s.N, noise=eps).reshape(-1, d)  # line 5: h_T^N (Eq. 7)
-    rows_s, h0_s = rows.repeat(len(seeds), 1), h0.repeat(len(seeds), 1, 1)
+    past = None if self.cfg.targets == 'last' else torch.cat(  # dense variant: each seed also noises the earlier channels
+        [torch.randn(B, rows.shape[1] - 2, d, generator=gi, device=rows.device) for gi in gens])
+    rows_s = rows.repeat(len(seeds), 1)
     probs = torch.zeros(B, self.cfg.n_items + 2, device=rows.device)
     for lo in range(0, len(rows_s), max_batch):
         sl = slice(lo, lo + max_batch)
-        f = self.dsr(_with_last(h0_s[sl], hT[sl]), torch.full((len(rows_s[sl]),), s.N, device=rows.device), rows_s[sl])  # line 6
+        nN = torch.full((len(rows_s[sl]),), s.N, device=rows.device)
+        f = self.denoise(rows_s[sl], hT[sl], nN, past_noise=None if past is None else past[sl])  # line 6
         p = F.softmax(self.logits(f), -1)                                   # line 7: Eq. (8)
         probs.index_add_(0, torch.arange(lo, lo + len(p), device=rows.device) % B, p)
     return probs / len(seeds)                                               # line 9: the average over seeds
