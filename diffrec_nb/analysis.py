@@ -56,13 +56,16 @@ def figure_table(df:pd.DataFrame, # a figures results table (from `run_grid`)
                                     best_epoch=r.iloc[-1]['best_epoch']))
     return pd.DataFrame(rows)
 
-def plot_figure(df:pd.DataFrame, fig:str, title:str='', axes=None):
+def plot_figure(df:pd.DataFrame, fig:str, title:str='', axes=None,
+                baseline:dict|None=None, # e.g. PopRec's metrics, drawn as a dashed line
+               ):
     "Bar charts of NDCG@10 and HR@10 per variant (and dataset) for one figure."
     t = figure_table(df, fig)
     import matplotlib.pyplot as plt, seaborn as sns
     if axes is None: _, axes = plt.subplots(1, 2, figsize=(12, 3.2))
     for ax, m in zip(axes, ('NDCG@10', 'HR@10')):
         sns.barplot(t, x='variant', y=m, hue='dataset', ax=ax); ax.set(xlabel='', title=f'{title} — {m}')
+        if baseline: ax.axhline(baseline[m], ls='--', color='grey', label='PopRec'); ax.legend(fontsize=8)
         ax.tick_params(axis='x', rotation=20)
     return t
 

@@ -32,7 +32,7 @@ def _add_dataclass_flags(p:argparse.ArgumentParser, classes, skip=('n_items',)):
 PRESETS = {  # starting points for `train --preset`; explicit flags override them
     'paper': {},  # the paper's settings (Section 5.1.4): d = 256, 2 layers, T = 50, N = 1000, 50 epochs
     'small': dict(d=64, n_layers=1, max_len=20, N=100, epochs=5, batch_size=128, lr=2e-3, dropout=0.1),  # a minute on a CPU
-    'dense': dict(targets='all', causal=True),  # the dense variant (04_diffrec): every position a target; the paper's other settings
+    'dense': dict(targets='all', causal=True, rec_from='noise'),  # every position a target, Rec loss from h^N (08_experiments)
 }
 
 def _config_from(args, cls, preset:str='paper'):

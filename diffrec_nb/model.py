@@ -186,7 +186,8 @@ def loss_all(self:DiffRec, x:torch.Tensor, # (B, T) training rows; position t's 
         nN = torch.full_like(n, self.cfg.N)
         h_rec = self.dsr(h0[:, :-1] + self.target_proj(q_sample(self.schedule, tgt, nN, generator=generator)), nN, x[:, :-1], every=True)
     else: h_rec = f
-    ce = F.cross_entropy(self.logits(h_rec).flatten(0, 1), x[:, 1:].flatten(), ignore_index=0, reduction='none').view_as(keep)
+    kb = keep.bool()  # logits only where there is a target: on short sequences most of a row is padding
+    ce = torch.zeros_like(keep).masked_scatter(kb, F.cross_entropy(self.logits(h_rec[kb]), x[:, 1:][kb], reduction='none'))
     w = torch.ones_like(mse) if weight is None else weight
     loss = (w * mse).mean() + (ce * keep).sum() / keep.sum().clamp(min=1)  # Rec loss: mean over every target in the batch
     return dict(loss=loss, mse=mse.detach(), rec=((ce * keep).sum(1) / cnt).detach(), f=f[:, -1])
