@@ -120,14 +120,21 @@ def movie_table(data_dir:str|None=None) -> pd.DataFrame:
 
 # %% ../nbs/09_analysis.ipynb #4f9a5cf7
 @torch.no_grad()
-def seed_lists(model, histories:list, seeds=(0, 1, 2), k:int=5, exclude_history:bool=True) -> tuple:
+def seed_lists(model, # a DiffRec (anything with `score(histories, seeds=[s])`)
+               histories:list, # item-id lists, oldest first
+               seeds=(0, 1, 2), # one top-k list per seed
+               k:int=5, exclude_history:bool=True) -> tuple:
     "(per-seed top-k, (S, U, k); top-k of the seed-averaged distribution, (U, k)) for each history."
     ps = torch.stack([model.score(histories, seeds=[s]).cpu() for s in seeds])
     if exclude_history:
         for i, h in enumerate(histories): ps[:, i, list(h)] = -1
     return ps.topk(k, -1).indices, ps.mean(0).topk(k, -1).indices
 
-def seed_diversity(model, split, seeds=(0, 1, 2), k:int=5, genres:dict|None=None, n_users:int=0) -> dict:
+def seed_diversity(model, split, # a DiffRec and a leave-one-out split; the test histories are scored
+                   seeds=(0, 1, 2), k:int=5,
+                   genres:dict|None=None, # item id -> list of genres, for genre coverage (ML-1M: `movie_table()['genres']`)
+                   n_users:int=0, # the first n test users only (0 = all)
+                  ) -> dict:
     "Diversity and accuracy of per-seed top-k lists against the seed-averaged list, over the test users."
     hist, tgt = split.test_hist[:n_users or None], torch.tensor(split.test_target[:n_users or None])
     per, avg = seed_lists(model, hist, seeds, k)

@@ -113,8 +113,9 @@ def main(argv:list|None=None) -> int:
             print(pd.DataFrame({w: evaluate_model(model, split, w, run.exclude_history, **kw) for w in ('valid', 'test')}).T.round(4).to_string())
         elif args.cmd == 'recommend': print(_recommend(args))
         elif args.cmd == 'experiments':
-            from diffrec_nb.experiments import run_grid
+            from diffrec_nb.experiments import GRIDS, run_grid
             from diffrec_nb.analysis import FIGURE_GRIDS  # the analysis notebook's grids (figures-cpu, figures-gpu)
+            if args.grid not in {**GRIDS, **FIGURE_GRIDS}: raise ValueError(f"grid {args.grid!r}: expected one of {sorted({**GRIDS, **FIGURE_GRIDS})}")
             df = run_grid(args.grid, args.results, args.out_root, args.minutes, args.data_dir, args.device,
                           specs=FIGURE_GRIDS.get(args.grid))
             print(df[[c for c in ('name', 'dataset', 'epochs_run', 'test_HR@10', 'test_NDCG@10') if c in df]].round(4).to_string())
