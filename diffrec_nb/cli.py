@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, dataclasses, json, sys
 from pathlib import Path
 import pandas as pd, torch
-from .data import DATASETS, SOURCES, DataError, get_data_dir, leave_one_out, load_dataset, prepare, table1
+from .data import DATASETS, SOURCES, DataError, leave_one_out, load_dataset, prepare, table1
 from .model import DiffRecConfig
 from .sasrec import SASRecConfig
 from .train import MODELS, RunConfig, load_checkpoint, load_run, subset_users, train, _eval_kwargs

@@ -25,6 +25,10 @@ class DiffusionSchedule:
         self.alpha_bar = torch.cumprod(self.alpha, 0)            # ᾱ_0 = 1
         self.alpha_bar_prev = torch.cat([self.alpha_bar.new_ones(1), self.alpha_bar[:-1]])  # ᾱ_{n-1}
     def __repr__(self): return f"DiffusionSchedule({self.name or 'custom'}, N={self.N})"
+    def to(self, device) -> 'DiffusionSchedule':
+        "Move every buffer to `device`, in place (a model keeps its schedule beside its weights: no copy per step)."
+        for k in ('beta', 'alpha', 'alpha_bar', 'alpha_bar_prev'): setattr(self, k, getattr(self, k).to(device))
+        return self
 
 # %% ../nbs/00_diffusion.ipynb #fa43dc8a
 def _at(x:torch.Tensor, n, like:torch.Tensor) -> torch.Tensor:

@@ -13,9 +13,18 @@ from .data import Split, inference_rows, training_samples
 from .metrics import DenseScorer, evaluate_scorer
 
 # %% auto #0
-__all__ = ['ImportanceSampler', 'sampler_for', 'train_step', 'evaluate_model', 'fit_small', 'step_diagnostics']
+__all__ = ['draw_index', 'ImportanceSampler', 'sampler_for', 'train_step', 'evaluate_model', 'fit_small', 'step_diagnostics']
 
 # %% ../nbs/05_efficient.ipynb #6154e5ab
+def draw_index(p:torch.Tensor, # (K,) probabilities (need not sum to one)
+               B:int, # draws
+               generator:torch.Generator|None=None) -> torch.Tensor:
+    "B indices drawn with replacement from p by inverting its cumulative sum; pure tensor ops, no host sync."
+    c = p.cumsum(0)
+    u = torch.rand(B, generator=generator, device=p.device, dtype=p.dtype) * c[-1]
+    return torch.searchsorted(c, u, right=True).clamp_(max=len(p) - 1)  # bins of zero width are never hit
+
+# %% ../nbs/05_efficient.ipynb #e497185d
 class ImportanceSampler:
     "Draws diffusion steps n with p_n ∝ √E[L_n²] from a per-step loss history (Eq. 18); uniform until warmed up."
     def __init__(self, N:int, # diffusion steps
@@ -30,22 +39,32 @@ class ImportanceSampler:
         self.count = torch.zeros(N + 1, dtype=torch.long)
 
     @property
-    def warm(self) -> bool: return bool((self.count[self.n_min:] >= self.history).all())
+    def warm(self) -> bool:
+        "Every allowed step has a full history (a Python bool: reads the state back to the host, so not used per step)."
+        return bool(self._warm())
+
+    def _warm(self) -> torch.Tensor: return (self.count[self.n_min:] >= self.history).all()
+
+    def to(self, device) -> 'ImportanceSampler':
+        "Keep the loss history on `device` (the training device), so that sampling and updating never copy to the host."
+        if device is not None and self.losses.device != torch.device(device):
+            self.losses, self.count = self.losses.to(device), self.count.to(device)
+        return self
 
     def probs(self) -> torch.Tensor:
-        "p_1..p_N as a (N,) tensor (zero below `n_min`)."
-        allowed = torch.arange(1, self.N + 1) >= self.n_min
-        if self.mode == 'uniform' or not self.warm: return allowed / allowed.sum().double()
+        "p_1..p_N as a (N,) tensor (zero below `n_min`), on the state's device; uniform until warm, chosen without a host sync."
+        allowed = torch.arange(1, self.N + 1, device=self.losses.device) >= self.n_min
+        uniform = allowed / allowed.sum().double()
+        if self.mode == 'uniform': return uniform
         w = self.losses[1:].pow(2).mean(1).sqrt() * allowed  # Eq. (18): p_n ∝ sqrt(E[L_n^2])
-        p = w / w.sum()
-        return p * (1 - self.uniform_prob) + self.uniform_prob * allowed / allowed.sum()
+        p = w / w.sum()                                      # NaN before any loss is stored; torch.where then picks `uniform`
+        return torch.where(self._warm(), p * (1 - self.uniform_prob) + self.uniform_prob * uniform, uniform)
 
     def sample(self, B:int, generator:torch.Generator|None=None, device=None) -> tuple:
-        "(n, weight): B steps in 1..N and their weights 1/(N p_n)."
-        p = self.probs()
-        idx = torch.multinomial(p, B, replacement=True, generator=generator)
-        w = 1 / (self.N * p[idx])
-        return (idx + 1).to(device), w.float().to(device)
+        "(n, weight): B steps in 1..N and their weights 1/(N p_n), drawn on `device`."
+        p = self.to(device).probs()
+        idx = torch.multinomial(p, B, replacement=True, generator=generator) if p.device.type == 'cpu' else draw_index(p, B, generator)
+        return idx + 1, (1 / (self.N * p[idx])).float()
 
     def update(self, n:torch.Tensor, losses:torch.Tensor):
         "Record per-example losses L_n in each step's ring buffer (Algorithm 1, line 15); vectorised, no host sync."
@@ -53,9 +72,10 @@ class ImportanceSampler:
         order = torch.argsort(n, stable=True); n, l = n[order], l[order]
         first = torch.searchsorted(n, n)                          # index of each step's first occurrence in the batch
         rank = torch.arange(len(n), device=n.device) - first      # 0, 1, 2, ... within a step
-        in_batch = torch.bincount(n, minlength=self.N + 1)
+        in_batch = torch.zeros_like(self.count).scatter_add_(0, n, torch.ones_like(n))  # per-step counts (bincount syncs on CUDA)
         keep = rank >= in_batch[n] - self.history                 # only the last `history` of a step fit its ring
-        self.losses[n[keep], (self.count[n] + rank)[keep] % self.history] = l[keep]
+        row = torch.where(keep, n, 0)                             # the rest go to the unused row 0: no boolean mask, no sync
+        self.losses[row, (self.count[n] + rank) % self.history] = l
         self.count += in_batch
 
     def state_dict(self) -> dict: return dict(losses=self.losses.clone(), count=self.count.clone())

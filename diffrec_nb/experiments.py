@@ -14,7 +14,8 @@ from .sasrec import SASRecConfig
 from .train import MODELS, RunConfig, load_run, train
 
 # %% auto #0
-__all__ = ['RESULTS', 'GRIDS', 'PAPER_TABLE2', 'run_spec', 'load_results', 'run_grid', 'table2', 'variants_table', 'diagnose_run']
+__all__ = ['RESULTS', 'GRIDS', 'PAPER_TABLE2', 'run_spec', 'load_results', 'run_dir', 'run_grid', 'table2', 'variants_table',
+           'diagnose_run']
 
 # %% ../nbs/08_experiments.ipynb #3631eca9
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results' if '__file__' in globals() else Path('results')  # the results store
@@ -27,7 +28,7 @@ def _ml1m_cpu(name, model, stride=None, **cfg):
     "The CPU-sized ML-1M protocol: d = 64, 4 epochs, windows every 20 positions (DiffRec) or non-overlapping (SASRec-CE)."
     # SASRec-CE trains every position of a row, so non-overlapping windows use each training target once per epoch
     stride = stride or (50 if model == 'sasrec' else 20)
-    return run_spec(name, model, dict(data='ml-1m', samples='window', stride=stride, patience=10), dict(d=64, epochs=4, dropout=0.2, **cfg))
+    return run_spec(name, model, dict(data='ml-1m', samples='window', stride=stride, patience=10), {**dict(d=64, epochs=4, dropout=0.2), **cfg})
 
 def _amazon_cpu(name, model, data, **cfg):
     "The CPU-sized Amazon protocol (a random 8,000-user subset, every prefix for DiffRec, d = 64, 5 epochs)."
@@ -59,6 +60,10 @@ GRIDS = {
         _ml1m_cpu('SASRec-CE, windows every 20, seed 1', 'sasrec', stride=20, seed=1),
         _ml1m_cpu('DiffRec dense, Rec loss from h^N, seed 1', 'diffrec', targets='all', causal=True, rec_from='noise', seed=1),
         _ml1m_cpu('DiffRec (paper), seed 1', 'diffrec', seed=1)],
+    'longer-ml1m-cpu': [  # does the dense variant's gap to SASRec-CE close with more training, and what does its MSE term cost?
+        _ml1m_cpu('SASRec-CE, windows every 20, 10 epochs', 'sasrec', stride=20, epochs=10),
+        _ml1m_cpu('DiffRec dense, Rec loss from h^N, 10 epochs', 'diffrec', targets='all', causal=True, rec_from='noise', epochs=10),
+        _ml1m_cpu('DiffRec dense, Rec loss from h^N, no MSE (λ = 0)', 'diffrec', targets='all', causal=True, rec_from='noise', mse_weight=0.0)],
     'table2-cpu': [spec for data in ('beauty', 'toys') for spec in (  # the fast runs of both datasets first
         run_spec('PopRec', 'poprec', dict(data=data, max_users=8000)),
         _amazon_cpu('SASRec-CE', 'sasrec', data),
@@ -95,6 +100,10 @@ def load_results(path:str|Path) -> pd.DataFrame:
     return df
 
 # %% ../nbs/08_experiments.ipynb #243f4280
+def run_dir(out_root:str|Path, grid:str, data:str, name:str) -> Path:
+    "Where `run_grid` keeps a run: out_root/GRID/<data>/<name> with spaces as _, commas dropped, / as -."
+    return Path(out_root)/grid/data/name.replace(' ', '_').replace(',', '').replace('/', '-')
+
 def run_grid(grid:str, # a key of GRIDS, or any name when `specs` is given
              results:str|Path|None=None, # CSV file (default: nbs/results/GRID.csv)
              out_root:str|Path='runs', # checkpoints go to out_root/GRID/<dataset>/<name>
@@ -111,7 +120,7 @@ def run_grid(grid:str, # a key of GRIDS, or any name when `specs` is given
         if ((df['grid'] == grid) & (df['name'] == spec['name']) & (df['data'] == spec['run'].get('data', 'sample'))).any(): continue
         left = minutes - (time.time() - t0) / 60 if minutes else 0
         if minutes and left <= 0.05: break
-        out = Path(out_root)/grid/spec['run'].get('data', 'sample')/spec['name'].replace(' ', '_').replace(',', '').replace('/', '-')
+        out = run_dir(out_root, grid, spec['run'].get('data', 'sample'), spec['name'])
         run = RunConfig(**{'data_dir': data_dir, 'device': device, 'progress': progress, **spec['run'], 'model': spec['model'],
                            'out_dir': str(out), 'max_minutes': max(left, 0)})
         cfg = MODELS[spec['model']][1](**spec['cfg']) if spec['model'] in MODELS else None
@@ -154,11 +163,14 @@ def variants_table(df:pd.DataFrame, baseline:str='SASRec-CE') -> pd.DataFrame:
     return t
 
 # %% ../nbs/08_experiments.ipynb #30eb8310
-def diagnose_run(run_dir:str|Path, ns=(1, 100, 250, 500, 750, 900, 990, 1000), n_rows:int=2000, data_dir=None) -> pd.DataFrame:
+def diagnose_run(folder:str|Path, # a run's folder (`run_dir`)
+                 ns=(1, 100, 250, 500, 750, 900, 990, 1000), # the steps n to measure
+                 n_rows:int=2000, # training rows sampled (seeded)
+                 data_dir=None) -> pd.DataFrame:
     "Per-step MSE, Rec loss and accuracy of a trained DiffRec run on its own training rows."
     from diffrec_nb.data import leave_one_out, training_samples
     from diffrec_nb.efficient import step_diagnostics
-    model, run, data = load_run(run_dir, data_dir)
+    model, run, data = load_run(folder, data_dir)
     rows = training_samples(leave_one_out(data).train, model.row_len, run.samples or 'prefixes', run.stride)
     idx = torch.randperm(len(rows), generator=torch.Generator().manual_seed(0))[:n_rows]
     return step_diagnostics(model, rows[idx], list(ns))

@@ -32,6 +32,7 @@ class DiffRecConfig:
     rec_from: str = 'sampled'  # variant: the predicted h0 of the Rec loss comes from the sampled step n ('sampled', Alg. 1)
                                #   or from pure noise at n = N, the only step inference uses ('noise'; one extra DSR pass)
     n_min_frac: float = 0.0    # variant: draw training steps only from n >= n_min_frac * N (0 = every step, the paper)
+    mse_weight: float = 1.0    # variant: λ in λ·Σ L_n + Rec loss; 1 = the paper's sum (Eq. 17), 0 = no denoising loss (an ablation)
     pos_emb: bool = True       # variant (Fig. 4): learnable position embedding y_t
     step_emb: bool = True      # variant (Fig. 4): sinusoidal diffusion-step embedding z_n
     causal: bool = False       # variant: causal attention (the paper's DSR is bidirectional)
@@ -52,6 +53,7 @@ class DiffRecConfig:
                       ('var', ('beta', 'beta_tilde')), ('step_sampling', ('importance', 'uniform')), ('rec_from', ('sampled', 'noise')),
                       ('targets', ('last', 'all'))):
             if getattr(self, k) not in ok: raise ValueError(f"{k}={getattr(self, k)!r}: expected one of {ok}")
+        if self.mse_weight < 0: raise ValueError(f"mse_weight={self.mse_weight}: expected >= 0")
         if self.noise_last < 0 or self.noise_last > self.max_len: raise ValueError(f"noise_last={self.noise_last}: expected 0..max_len")
         if self.targets == 'all' and not (self.causal and self.noise_last == 1):
             raise ValueError("targets='all' needs causal=True (a position must not see the items it predicts) and noise_last=1")
@@ -115,6 +117,12 @@ class DiffRec(nn.Module):
         nn.init.normal_(self.item_emb.weight, 0, 1)
         with torch.no_grad(): self.item_emb.weight[0].zero_()
 
+    def _apply(self, fn, *args, **kwargs):
+        "`.to(device)`, `.cuda()`, `.cpu()` move the schedule's buffers with the weights."
+        super()._apply(fn, *args, **kwargs)
+        self.schedule.to(self.item_emb.weight.device)
+        return self
+
     @property
     def unk(self): return self.cfg.n_items + 1
     row_len = property(lambda self: self.cfg.max_len)  # items per training row (the target is the last of T)
@@ -167,7 +175,7 @@ def loss(self:DiffRec, x:torch.Tensor, # (B, T) training rows, target at positio
         h_rec = self.dsr(self.forward_process(x, nN, generator=generator)[1], nN, x)
     rec = F.cross_entropy(self.logits(h_rec), x[:, -1], reduction='none')    # Eq. (13): -log p(v_T | h_T^0)
     w = torch.ones_like(mse) if weight is None else weight
-    return dict(loss=(w * mse).mean() + rec.mean(), mse=mse.detach(), rec=rec.detach(), f=f)
+    return dict(loss=self.cfg.mse_weight * (w * mse).mean() + rec.mean(), mse=mse.detach(), rec=rec.detach(), f=f)
 
 # %% ../nbs/04_diffrec.ipynb #755d9113
 @patch
@@ -189,5 +197,5 @@ def loss_all(self:DiffRec, x:torch.Tensor, # (B, T) training rows; position t's 
     kb = keep.bool()  # logits only where there is a target: on short sequences most of a row is padding
     ce = torch.zeros_like(keep).masked_scatter(kb, F.cross_entropy(self.logits(h_rec[kb]), x[:, 1:][kb], reduction='none'))
     w = torch.ones_like(mse) if weight is None else weight
-    loss = (w * mse).mean() + (ce * keep).sum() / keep.sum().clamp(min=1)  # Rec loss: mean over every target in the batch
+    loss = self.cfg.mse_weight * (w * mse).mean() + (ce * keep).sum() / keep.sum().clamp(min=1)  # Rec loss: mean over every target
     return dict(loss=loss, mse=mse.detach(), rec=((ce * keep).sum(1) / cnt).detach(), f=f[:, -1])

@@ -87,11 +87,11 @@ def _check_finite(loss:torch.Tensor, epoch:int, step:int, idx:torch.Tensor):
 def _train_epoch(model, opt, rows:torch.Tensor, bs:int, g:torch.Generator, epoch:int, run:RunConfig, dev) -> dict:
     "One pass over the shuffled training rows; returns mean loss parts."
     model.train(); sums, steps = {}, 0
-    perm = torch.randperm(len(rows), generator=g)
+    perm = torch.randperm(len(rows), generator=g).to(rows.device)  # one copy an epoch: a copy per batch would sync a GPU
     batches = perm.split(bs)
     for step, idx in enumerate(tqdm(batches, desc=f'epoch {epoch}', leave=False, disable=not run.progress)):
         with torch.autocast('cuda', dtype=torch.bfloat16, enabled=run.amp and dev.type == 'cuda'):
-            out = train_step(model, opt, rows[idx.to(rows.device)], g if dev.type == 'cpu' else None)
+            out = train_step(model, opt, rows[idx], g if dev.type == 'cpu' else None)
         if dev.type == 'cpu' or step == len(batches) - 1: _check_finite(out['loss'], epoch, step, idx)
         for k in ('loss', 'mse', 'rec'):
             if k in out: sums[k] = sums.get(k, 0) + out[k].detach().float().mean()
