@@ -8,9 +8,7 @@ import math
 from types import SimpleNamespace
 import torch
 import matplotlib.pyplot as plt
-import ipywidgets as widgets
 import io
-from IPython.display import Image, display
 from .diffusion import DiffusionSchedule, q_sample
 
 # %% auto #0
@@ -88,6 +86,8 @@ def schedule_explorer(name:str='sqrt', N:int=1000, n:int=100, # initial slider v
                       seed:int=0, # seeds the embeddings and the noise (the noise is fixed while you drag)
                      ) -> SimpleNamespace:
     "Sliders for schedule, N and n with a live figure; returns the widgets, figure handles and `update`."
+    import ipywidgets as widgets  # imported here: the library itself (training, a GPU box) needs no notebook stack
+    from IPython.display import Image, display
     g = torch.Generator().manual_seed(seed)
     E, eps, target = torch.randn(n_items, 2, generator=g, dtype=torch.float64), torch.randn(n_draws, 2, generator=g, dtype=torch.float64), 0
     w_name = widgets.Dropdown(options=list(SCHEDULES), value=name, description='schedule')

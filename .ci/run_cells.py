@@ -1,0 +1,38 @@
+"""Run a notebook's code cells in order, in one namespace, without Jupyter: for a GPU machine that has PyTorch but no
+notebook stack. Cells flagged `#| cuda` / `#| slow` run only when their flag is named; `#| eval: false` cells never run.
+Usage: python .ci/run_cells.py NOTEBOOK [--flags cuda slow]   (exit status 1 at the first failing cell, named)"""
+import argparse, json, sys, time, traceback
+from pathlib import Path
+
+def directives(src:str) -> dict:
+    "The cell's `#| key: value` / `#| flag` lines."
+    out = {}
+    for line in src.splitlines():
+        s = line.strip()
+        if not s.startswith('#|'): continue
+        k, _, v = s[2:].strip().partition(':')
+        out[k.strip()] = v.strip()
+    return out
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('notebook'); ap.add_argument('--flags', nargs='*', default=[])
+    a = ap.parse_args()
+    nb_path = Path(a.notebook).resolve()
+    cells = [c for c in json.loads(nb_path.read_text())['cells'] if c['cell_type'] == 'code']
+    ns, flags = {'__name__': '__main__'}, {'cuda', 'slow'}
+    import os; os.chdir(nb_path.parent)  # notebooks run from nbs/, as nbdev_test runs them
+    import matplotlib; matplotlib.use('Agg')
+    for i, c in enumerate(cells):
+        src = ''.join(c['source']); d = directives(src)
+        if d.get('eval') == 'false' or any(f in d and f not in a.flags for f in flags): continue
+        code = '\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!')))
+        t = time.time()
+        try: exec(compile(code, f'{nb_path.name}[cell {i}]', 'exec'), ns)
+        except Exception:
+            traceback.print_exc(); print(f'FAILED: {nb_path.name}, code cell {i}:\n{src[:400]}', flush=True); sys.exit(1)
+        tag = ' '.join(f for f in flags if f in d)
+        if tag or time.time() - t > 5: print(f'cell {i}{" [" + tag + "]" if tag else ""}: {time.time() - t:.1f} s', flush=True)
+    print(f'ok: {nb_path.name} ({len(cells)} code cells, flags {a.flags or "none"})')
+
+if __name__ == '__main__': main()
