@@ -38,6 +38,8 @@ class DiffRecConfig:
     causal: bool = False       # variant: causal attention (the paper's DSR is bidirectional)
     targets: str = 'last'      # variant: 'last' = one target per row, the last item (the paper); 'all' = every position
                                #   predicts its next item from a noised copy of it (dense; needs causal=True; not in the paper)
+    target_channel: bool = True # dense variant: add P(noised next item) to each input; False = an ablation without it,
+                               #   which leaves the DSR as a plain causal next-item model (no diffusion input at all)
     var: str = 'beta'          # reverse-step variance: 'beta' (the paper) or 'beta_tilde'
     step_sampling: str = 'importance' # 'importance' (Eq. 18) or 'uniform'
     history: int = 10          # losses kept per step for the importance sampler
@@ -53,6 +55,7 @@ class DiffRecConfig:
                       ('var', ('beta', 'beta_tilde')), ('step_sampling', ('importance', 'uniform')), ('rec_from', ('sampled', 'noise')),
                       ('targets', ('last', 'all'))):
             if getattr(self, k) not in ok: raise ValueError(f"{k}={getattr(self, k)!r}: expected one of {ok}")
+        if not self.target_channel and self.targets != 'all': raise ValueError("target_channel=False is an ablation of the dense variant: it needs targets='all'")
         if self.mse_weight < 0: raise ValueError(f"mse_weight={self.mse_weight}: expected >= 0")
         if self.noise_last < 0 or self.noise_last > self.max_len: raise ValueError(f"noise_last={self.noise_last}: expected 0..max_len")
         if self.targets == 'all' and not (self.causal and self.noise_last == 1):
@@ -131,6 +134,10 @@ class DiffRec(nn.Module):
         "h⁰_t = E(v_t) for every position, (B, T, d)."
         return self.item_emb(x)  # Eq. (6) with beta_0 = 0: q_phi(h^0 | v) is the embedding itself
 
+    def channel(self, hn:torch.Tensor) -> torch.Tensor:
+        "Dense variant: P(hⁿ) added to each input position (0 in the `target_channel=False` ablation)."
+        return self.target_proj(hn) if self.cfg.target_channel else torch.zeros_like(hn)
+
     def forward_process(self, x:torch.Tensor, n:torch.Tensor, noise:torch.Tensor|None=None,
                         generator:torch.Generator|None=None) -> tuple:
         "(h⁰, hⁿ): clean embeddings and the sequence with only the chosen positions noised to step n."
@@ -156,7 +163,7 @@ class DiffRec(nn.Module):
         h0 = self.embed(rows)
         if self.cfg.targets == 'last': return self.dsr(torch.cat([h0[:, :-1], hT[:, None]], 1), n, rows)
         past = q_sample(self.schedule, h0[:, 1:-1], n, noise=past_noise, generator=generator)  # dense: known next items, noised to n
-        return self.dsr(h0[:, :-1] + self.target_proj(torch.cat([past, hT[:, None]], 1)), n, rows[:, :-1])
+        return self.dsr(h0[:, :-1] + self.channel(torch.cat([past, hT[:, None]], 1)), n, rows[:, :-1])
 
 # %% ../nbs/04_diffrec.ipynb #48cf5ace
 @patch
@@ -185,14 +192,14 @@ def loss_all(self:DiffRec, x:torch.Tensor, # (B, T) training rows; position t's 
     "The dense variant's objective: Eq. 17's weighted MSE and the Rec loss at every position that has a target."
     h0 = self.embed(x); tgt = h0[:, 1:]                                   # E(v_{t+1}) for t = 1..T-1
     hn = q_sample(self.schedule, tgt, n, noise=noise, generator=generator) # Eq. (7) applied to every next item
-    f = self.dsr(h0[:, :-1] + self.target_proj(hn), n, x[:, :-1], every=True)  # f_theta at every position, (B, T-1, d)
+    f = self.dsr(h0[:, :-1] + self.channel(hn), n, x[:, :-1], every=True)  # f_theta at every position, (B, T-1, d)
     keep = ((x[:, :-1] != 0) & (x[:, 1:] != 0)).float()                   # a context item and a target
     cnt = keep.sum(1).clamp(min=1)
     mse = (((tgt - f) ** 2).mean(-1) * keep).sum(1) / cnt                # Eq. (17), averaged over a row's targets
     if self.cfg.rec_loss == 'clean': h_rec = tgt
     elif self.cfg.rec_from == 'noise':
         nN = torch.full_like(n, self.cfg.N)
-        h_rec = self.dsr(h0[:, :-1] + self.target_proj(q_sample(self.schedule, tgt, nN, generator=generator)), nN, x[:, :-1], every=True)
+        h_rec = self.dsr(h0[:, :-1] + self.channel(q_sample(self.schedule, tgt, nN, generator=generator)), nN, x[:, :-1], every=True)
     else: h_rec = f
     kb = keep.bool()  # logits only where there is a target: on short sequences most of a row is padding
     ce = torch.zeros_like(keep).masked_scatter(kb, F.cross_entropy(self.logits(h_rec[kb]), x[:, 1:][kb], reduction='none'))
