@@ -67,7 +67,9 @@ GRIDS = {
         _ml1m_cpu('DiffRec (paper), 10 epochs', 'diffrec', epochs=10),
         # the control for λ = 0: the same network with the noised-target channel removed (no diffusion input at all); 5 epochs
         _ml1m_cpu('Dense DSR, no MSE, no noise channel (a plain next-item model), 5 epochs', 'diffrec', targets='all', causal=True,
-                  rec_from='noise', mse_weight=0.0, target_channel=False, epochs=5)],
+                  rec_from='noise', mse_weight=0.0, target_channel=False, epochs=5),
+        # and for SASRec-CE: DiffRec's item-embedding init (std 1, against 0.1), 5 epochs
+        _ml1m_cpu('SASRec-CE, windows every 20, item init std 1.0, 5 epochs', 'sasrec', stride=20, init_std=1.0, epochs=5)],
     'table2-cpu': [spec for data in ('beauty', 'toys') for spec in (  # the fast runs of both datasets first
         run_spec('PopRec', 'poprec', dict(data=data, max_users=8000)),
         _amazon_cpu('SASRec-CE', 'sasrec', data),
