@@ -10,7 +10,7 @@ import pandas as pd, torch
 from .data import get_data_dir, leave_one_out
 from .metrics import DenseScorer, evaluate_scorer
 from .efficient import evaluate_model
-from .experiments import RESULTS, run_grid, run_dir, run_spec, load_results, _paper
+from .experiments import run_spec, _paper
 
 # %% auto #0
 __all__ = ['FIGURE_VARIANTS', 'BASE', 'CPU_MODEL', 'FIGURE_GRIDS', 'run_name', 'figure_specs', 'figure_table', 'plot_figure',
