@@ -25,6 +25,7 @@ class SASRecConfig:
     d_ff: int = 0           # feed-forward size; 0 = 4*d
     dropout: float = 0.3    # dropout on the input and in every layer
     init_std: float = 0.1   # std of the item-embedding init; on the synthetic sample 0.1 learned far faster than 0.02 or 1.0
+    tied: bool = True       # score with the item embeddings (SASRec); False: a separate output layer W h + b, as DiffRec's Eq. (8)
     lr: float = 1e-3        # Adam learning rate
     batch_size: int = 256   # training batch size
     epochs: int = 50        # training epochs (the best validation NDCG@10 is kept)
@@ -41,6 +42,7 @@ class SASRec(nn.Module):
         self.norm, self.drop = nn.LayerNorm(cfg.d), nn.Dropout(cfg.dropout)
         layer = nn.TransformerEncoderLayer(cfg.d, cfg.n_heads, cfg.d_ff or 4 * cfg.d, cfg.dropout, activation='gelu', batch_first=True)
         self.encoder = nn.TransformerEncoder(layer, cfg.n_layers, enable_nested_tensor=False)
+        self.head = None if cfg.tied else nn.Linear(cfg.d, cfg.n_items + 2)  # untied: its own W, b (PyTorch's default init)
         nn.init.normal_(self.item_emb.weight, 0, cfg.init_std)
         with torch.no_grad(): self.item_emb.weight[0].zero_()
 
@@ -53,8 +55,8 @@ class SASRec(nn.Module):
         return self.encoder(self.drop(self.norm(h)), mask=attention_mask(x, self.cfg.n_heads, causal=True))
 
     def logits(self, h:torch.Tensor) -> torch.Tensor:
-        "Scores h·E(v) over item ids, padding and [unk] at −∞."
-        z = h @ self.item_emb.weight.T
+        "Scores h·E(v) (tied) or W h + b (untied) over item ids, padding and [unk] at −∞."
+        z = h @ self.item_emb.weight.T if self.head is None else self.head(h)
         z[..., 0] = -math.inf; z[..., self.cfg.n_items + 1] = -math.inf
         return z
 
