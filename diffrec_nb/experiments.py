@@ -78,12 +78,13 @@ GRIDS = {
         _ml1m_cpu('SASRec-CE, windows every 20, untied output layer, 10 epochs', 'sasrec', stride=20, tied=False, epochs=10),
         _ml1m_cpu('DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs', 'diffrec', targets='all', causal=True, rec_from='noise', mse_weight=0.1, epochs=10),
         # the untied baseline with DiffRec's item-embedding init as well: the remaining differences to the DSR, 5 epochs
-        _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 5 epochs', 'sasrec', stride=20, tied=False, init_std=1.0, epochs=5)],
+        _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 5 epochs', 'sasrec', stride=20, tied=False, init_std=1.0, epochs=5),
+        _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 10 epochs', 'sasrec', stride=20, tied=False, init_std=1.0, epochs=10)],
     'beauty-cpu': [  # the ML-1M findings on a second dataset, all users (the 8,000-user subsets above learn too little to separate models)
         run_spec('PopRec', 'poprec', dict(data='beauty')),
         _beauty_cpu('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', targets='all', causal=True, rec_from='noise', mse_weight=0.1),
         _beauty_cpu('SASRec-CE, untied output layer', 'sasrec', tied=False),
-        _beauty_cpu('SASRec-CE, tied scores', 'sasrec', tied=True)],
+        _beauty_cpu('SASRec-CE, untied, item init std 1.0', 'sasrec', tied=False, init_std=1.0)],
     'table2-cpu': [spec for data in ('beauty', 'toys') for spec in (  # the fast runs of both datasets first
         run_spec('PopRec', 'poprec', dict(data=data, max_users=8000)),
         _amazon_cpu('SASRec-CE', 'sasrec', data, tied=True),
