@@ -32,7 +32,8 @@ def _add_dataclass_flags(p:argparse.ArgumentParser, classes, skip=('n_items',)):
 PRESETS = {  # starting points for `train --preset`; explicit flags override them
     'paper': {},  # the paper's settings (Section 5.1.4): d = 256, 2 layers, T = 50, N = 1000, 50 epochs
     'small': dict(d=64, n_layers=1, max_len=20, N=100, epochs=5, batch_size=128, lr=2e-3, dropout=0.1),  # a minute on a CPU
-    'dense': dict(targets='all', causal=True, rec_from='noise'),  # every position a target, Rec loss from h^N (08_experiments)
+    'dense': dict(targets='all', causal=True, rec_from='noise', mse_weight=0.1),  # every position a target, Rec loss from h^N,
+                                                                                  # denoising loss at λ = 0.1: the best diffusion variant in 08
 }
 
 def _config_from(args, cls, preset:str='paper'):
@@ -53,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument('names', nargs='*', default=['beauty', 'toys', 'ml-1m']); st.add_argument('--data-dir')
     tr = sub.add_parser('train', help='train and evaluate a model, print a metrics table',
                         description=f"datasets: {sorted(DATASETS)} or a path; models: {[*MODELS, 'poprec']}")
-    tr.add_argument('--preset', choices=sorted(PRESETS), default='paper', help="'paper' (default), 'small' (a minute on a CPU) or 'dense' (every position a target)")
+    tr.add_argument('--preset', choices=sorted(PRESETS), default='paper', help="'paper' (default), 'small' (a minute on a CPU) or 'dense' (every position a target, λ = 0.1)")
     _add_dataclass_flags(tr, [RunConfig, DiffRecConfig, SASRecConfig])
     for name, hlp in (('evaluate', 'evaluate the best checkpoint of a run'), ('recommend', 'top-k items for users of a run')):
         q = sub.add_parser(name, help=hlp); q.add_argument('--run', required=True, help='the run folder (RunConfig.out_dir)')
