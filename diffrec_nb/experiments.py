@@ -161,6 +161,12 @@ PAPER_TABLE2 = pd.DataFrame(  # Table 2 of the paper: PopRec, SASRec (its origin
      ('ml-1m', 'DiffRec'): [0.2022, 0.2900, 0.3923, 0.1374, 0.1657, 0.1916]},
     index=['HR@5', 'HR@10', 'HR@20', 'NDCG@5', 'NDCG@10', 'NDCG@20']).T
 
+def _head(r) -> str:
+    "', tied' or ', untied' for a SASRec-CE row (from its overrides, else the current default); '' for other models."
+    if r.get('model') != 'sasrec': return ''
+    over = json.loads(r['overrides']) if isinstance(r.get('overrides'), str) else {}
+    return ', tied' if over.get('tied', SASRecConfig.tied) else ', untied'
+
 def table2(df:pd.DataFrame, metrics=('HR@10', 'NDCG@10', 'HR@20', 'NDCG@20')) -> pd.DataFrame:
     "Measured test metrics with their protocol, interleaved with the paper's rows for the same datasets."
     rows = []
@@ -168,7 +174,7 @@ def table2(df:pd.DataFrame, metrics=('HR@10', 'NDCG@10', 'HR@20', 'NDCG@20')) ->
         for _, r in df[df['dataset'].astype(str).str.startswith(ds)].iterrows():
             i = lambda v: '-' if pd.isna(v) else str(int(v))
             proto = (f"{i(r['users'])} users, {r['samples']}{'/' + i(r['stride']) if r['samples'] == 'window' else ''}, d={i(r['d'])}, "
-                     f"{i(r['epochs_run'])} ep (best {i(r['best_epoch'])}), {r['device']}")
+                     f"{i(r['epochs_run'])} ep (best {i(r['best_epoch'])}), {r['device']}{_head(r)}")
             rows.append(dict(dataset=ds, method=r['name'], source='measured', protocol=proto, **{m: r[f'test_{m}'] for m in metrics}))
         if ds in PAPER_TABLE2.index.get_level_values(0):
             for m_name, vals in PAPER_TABLE2.loc[ds].iterrows():
