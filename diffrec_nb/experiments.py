@@ -49,11 +49,11 @@ GRIDS = {
               run_spec('DiffRec (paper)', 'diffrec', dict(data='sample', max_users=500), dict(d=32, n_layers=1, max_len=20, N=100, epochs=2, n_seeds=4))],
     'variants-ml1m-cpu': [
         run_spec('PopRec', 'poprec', dict(data='ml-1m')),
-        _ml1m_cpu('SASRec-CE', 'sasrec', tied=True),
+        _ml1m_cpu('SASRec-CE', 'sasrec', tied=True, init_std=0.1),
         _ml1m_cpu('DiffRec (paper)', 'diffrec'),
         _ml1m_cpu('DiffRec, Rec loss from h^N', 'diffrec', rec_from='noise'),
         _ml1m_cpu('DiffRec, Rec loss on clean E(v)', 'diffrec', rec_loss='clean'),
-        _ml1m_cpu('SASRec-CE, windows every 20', 'sasrec', stride=20, tied=True),
+        _ml1m_cpu('SASRec-CE, windows every 20', 'sasrec', stride=20, tied=True, init_std=0.1),
         _ml1m_cpu('DiffRec, steps n >= 0.9N', 'diffrec', n_min_frac=0.9),
         _ml1m_cpu('DiffRec dense', 'diffrec', targets='all', causal=True),
         _ml1m_cpu('DiffRec, causal attention', 'diffrec', causal=True),
@@ -61,11 +61,11 @@ GRIDS = {
         _ml1m_cpu('DiffRec, Rec loss from h^N, causal', 'diffrec', rec_from='noise', causal=True),
         _ml1m_cpu('DiffRec dense, Rec loss from h^N', 'diffrec', targets='all', causal=True, rec_from='noise'),
         # a second seed of the three runs the conclusion rests on: how much of a difference is run-to-run noise
-        _ml1m_cpu('SASRec-CE, windows every 20, seed 1', 'sasrec', stride=20, tied=True, seed=1),
+        _ml1m_cpu('SASRec-CE, windows every 20, seed 1', 'sasrec', stride=20, tied=True, init_std=0.1, seed=1),
         _ml1m_cpu('DiffRec dense, Rec loss from h^N, seed 1', 'diffrec', targets='all', causal=True, rec_from='noise', seed=1),
         _ml1m_cpu('DiffRec (paper), seed 1', 'diffrec', seed=1)],
     'longer-ml1m-cpu': [  # does the dense variant's gap to SASRec-CE close with more training, and what does its MSE term cost?
-        _ml1m_cpu('SASRec-CE, windows every 20, 10 epochs', 'sasrec', stride=20, tied=True, epochs=10),
+        _ml1m_cpu('SASRec-CE, windows every 20, 10 epochs', 'sasrec', stride=20, tied=True, init_std=0.1, epochs=10),
         _ml1m_cpu('DiffRec dense, Rec loss from h^N, 10 epochs', 'diffrec', targets='all', causal=True, rec_from='noise', epochs=10),
         _ml1m_cpu('DiffRec dense, Rec loss from h^N, no MSE (λ = 0), 10 epochs', 'diffrec', targets='all', causal=True, rec_from='noise', mse_weight=0.0, epochs=10),
         _ml1m_cpu('DiffRec (paper), 10 epochs', 'diffrec', epochs=10),
@@ -75,7 +75,7 @@ GRIDS = {
         # and for SASRec-CE: DiffRec's item-embedding init (std 1, against 0.1), 5 epochs
         _ml1m_cpu('SASRec-CE, windows every 20, item init std 1.0, 5 epochs', 'sasrec', stride=20, tied=True, init_std=1.0, epochs=5),
         # the baseline with the DSR's output layer (its own W, b instead of the item embeddings), and the denoising loss down-weighted
-        _ml1m_cpu('SASRec-CE, windows every 20, untied output layer, 10 epochs', 'sasrec', stride=20, tied=False, epochs=10),
+        _ml1m_cpu('SASRec-CE, windows every 20, untied output layer, 10 epochs', 'sasrec', stride=20, tied=False, init_std=0.1, epochs=10),
         _ml1m_cpu('DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs', 'diffrec', targets='all', causal=True, rec_from='noise', mse_weight=0.1, epochs=10),
         # the untied baseline with DiffRec's item-embedding init as well: the remaining differences to the DSR, 5 epochs
         _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 5 epochs', 'sasrec', stride=20, tied=False, init_std=1.0, epochs=5),
@@ -83,11 +83,14 @@ GRIDS = {
     'beauty-cpu': [  # the ML-1M findings on a second dataset, all users (the 8,000-user subsets above learn too little to separate models)
         run_spec('PopRec', 'poprec', dict(data='beauty')),
         _beauty_cpu('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', targets='all', causal=True, rec_from='noise', mse_weight=0.1),
-        _beauty_cpu('SASRec-CE, untied output layer', 'sasrec', tied=False),
-        _beauty_cpu('SASRec-CE, untied, item init std 1.0', 'sasrec', tied=False, init_std=1.0)],
+        _beauty_cpu('SASRec-CE, untied output layer', 'sasrec', tied=False, init_std=0.1),
+        _beauty_cpu('SASRec-CE, untied, item init std 1.0', 'sasrec', tied=False, init_std=1.0),
+        # the control that attributes the dense DiffRec's result on Beauty: the same DSR with no MSE and no noise channel
+        _beauty_cpu('Dense DSR, no MSE, no noise channel (a plain next-item model)', 'diffrec', targets='all', causal=True,
+                    rec_from='noise', mse_weight=0.0, target_channel=False)],
     'table2-cpu': [spec for data in ('beauty', 'toys') for spec in (  # the fast runs of both datasets first
         run_spec('PopRec', 'poprec', dict(data=data, max_users=8000)),
-        _amazon_cpu('SASRec-CE', 'sasrec', data, tied=True),
+        _amazon_cpu('SASRec-CE', 'sasrec', data, tied=True, init_std=0.1),
         _amazon_cpu('DiffRec dense', 'diffrec', data, targets='all', causal=True),
         _amazon_cpu('DiffRec dense, Rec loss from h^N', 'diffrec', data, targets='all', causal=True, rec_from='noise'))] +
                   [_amazon_cpu('DiffRec (paper)', 'diffrec', data) for data in ('beauty', 'toys')],
