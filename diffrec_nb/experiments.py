@@ -14,8 +14,8 @@ from .sasrec import SASRecConfig
 from .train import MODELS, RunConfig, load_run, train
 
 # %% auto #0
-__all__ = ['RESULTS', 'GRIDS', 'PAPER_TABLE2', 'run_spec', 'load_results', 'run_dir', 'run_grid', 'table2', 'variants_table',
-           'diagnose_run']
+__all__ = ['RESULTS', 'TIED', 'GRIDS', 'PAPER_TABLE2', 'run_spec', 'load_results', 'run_dir', 'run_grid', 'table2',
+           'variants_table', 'diagnose_run']
 
 # %% ../nbs/08_experiments.ipynb #3631eca9
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results' if '__file__' in globals() else Path('results')  # the results store
@@ -34,6 +34,8 @@ def _amazon_cpu(name, model, data, **cfg):
     "The CPU-sized Amazon protocol (a random 8,000-user subset, every prefix for DiffRec, d = 64, 5 epochs)."
     return run_spec(name, model, dict(data=data, max_users=8000, patience=3), dict(d=64, epochs=5, dropout=0.3, **cfg))
 
+TIED = dict(tied=True, init_std=0.1)  # the original SASRec's scores and init: every SASRec-CE run made before the untied default
+
 def _beauty_cpu(name, model, **cfg):
     "Every Beauty user on a CPU: d = 64, 10 epochs, one row per user for SASRec-CE and the dense DiffRec."
     return run_spec(name, model, dict(data='beauty', patience=10), dict(d=64, epochs=10, dropout=0.3, **cfg))
@@ -49,11 +51,11 @@ GRIDS = {
               run_spec('DiffRec (paper)', 'diffrec', dict(data='sample', max_users=500), dict(d=32, n_layers=1, max_len=20, N=100, epochs=2, n_seeds=4))],
     'variants-ml1m-cpu': [
         run_spec('PopRec', 'poprec', dict(data='ml-1m')),
-        _ml1m_cpu('SASRec-CE', 'sasrec', tied=True, init_std=0.1),
+        _ml1m_cpu('SASRec-CE', 'sasrec', **TIED),
         _ml1m_cpu('DiffRec (paper)', 'diffrec'),
         _ml1m_cpu('DiffRec, Rec loss from h^N', 'diffrec', rec_from='noise'),
         _ml1m_cpu('DiffRec, Rec loss on clean E(v)', 'diffrec', rec_loss='clean'),
-        _ml1m_cpu('SASRec-CE, windows every 20', 'sasrec', stride=20, tied=True, init_std=0.1),
+        _ml1m_cpu('SASRec-CE, windows every 20', 'sasrec', stride=20, **TIED),
         _ml1m_cpu('DiffRec, steps n >= 0.9N', 'diffrec', n_min_frac=0.9),
         _ml1m_cpu('DiffRec dense', 'diffrec', targets='all', causal=True),
         _ml1m_cpu('DiffRec, causal attention', 'diffrec', causal=True),
@@ -61,11 +63,11 @@ GRIDS = {
         _ml1m_cpu('DiffRec, Rec loss from h^N, causal', 'diffrec', rec_from='noise', causal=True),
         _ml1m_cpu('DiffRec dense, Rec loss from h^N', 'diffrec', targets='all', causal=True, rec_from='noise'),
         # a second seed of the three runs the conclusion rests on: how much of a difference is run-to-run noise
-        _ml1m_cpu('SASRec-CE, windows every 20, seed 1', 'sasrec', stride=20, tied=True, init_std=0.1, seed=1),
+        _ml1m_cpu('SASRec-CE, windows every 20, seed 1', 'sasrec', stride=20, **TIED, seed=1),
         _ml1m_cpu('DiffRec dense, Rec loss from h^N, seed 1', 'diffrec', targets='all', causal=True, rec_from='noise', seed=1),
         _ml1m_cpu('DiffRec (paper), seed 1', 'diffrec', seed=1)],
     'longer-ml1m-cpu': [  # does the dense variant's gap to SASRec-CE close with more training, and what does its MSE term cost?
-        _ml1m_cpu('SASRec-CE, windows every 20, 10 epochs', 'sasrec', stride=20, tied=True, init_std=0.1, epochs=10),
+        _ml1m_cpu('SASRec-CE, windows every 20, 10 epochs', 'sasrec', stride=20, **TIED, epochs=10),
         _ml1m_cpu('DiffRec dense, Rec loss from h^N, 10 epochs', 'diffrec', targets='all', causal=True, rec_from='noise', epochs=10),
         _ml1m_cpu('DiffRec dense, Rec loss from h^N, no MSE (λ = 0), 10 epochs', 'diffrec', targets='all', causal=True, rec_from='noise', mse_weight=0.0, epochs=10),
         _ml1m_cpu('DiffRec (paper), 10 epochs', 'diffrec', epochs=10),
@@ -77,8 +79,7 @@ GRIDS = {
         # the baseline with the DSR's output layer (its own W, b instead of the item embeddings), and the denoising loss down-weighted
         _ml1m_cpu('SASRec-CE, windows every 20, untied output layer, 10 epochs', 'sasrec', stride=20, tied=False, init_std=0.1, epochs=10),
         _ml1m_cpu('DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs', 'diffrec', targets='all', causal=True, rec_from='noise', mse_weight=0.1, epochs=10),
-        # the untied baseline with DiffRec's item-embedding init as well: the remaining differences to the DSR, 5 epochs
-        _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 5 epochs', 'sasrec', stride=20, tied=False, init_std=1.0, epochs=5),
+        # the untied baseline with DiffRec's item-embedding init as well: the remaining differences to the DSR
         _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 10 epochs', 'sasrec', stride=20, tied=False, init_std=1.0, epochs=10)],
     'beauty-cpu': [  # the ML-1M findings on a second dataset, all users (the 8,000-user subsets above learn too little to separate models)
         run_spec('PopRec', 'poprec', dict(data='beauty')),
@@ -90,7 +91,7 @@ GRIDS = {
                     rec_from='noise', mse_weight=0.0, target_channel=False)],
     'table2-cpu': [spec for data in ('beauty', 'toys') for spec in (  # the fast runs of both datasets first
         run_spec('PopRec', 'poprec', dict(data=data, max_users=8000)),
-        _amazon_cpu('SASRec-CE', 'sasrec', data, tied=True, init_std=0.1),
+        _amazon_cpu('SASRec-CE', 'sasrec', data, **TIED),
         _amazon_cpu('DiffRec dense', 'diffrec', data, targets='all', causal=True),
         _amazon_cpu('DiffRec dense, Rec loss from h^N', 'diffrec', data, targets='all', causal=True, rec_from='noise'))] +
                   [_amazon_cpu('DiffRec (paper)', 'diffrec', data) for data in ('beauty', 'toys')],
