@@ -14,8 +14,8 @@ from .sasrec import SASRecConfig
 from .train import MODELS, RunConfig, load_run, train
 
 # %% auto #0
-__all__ = ['RESULTS', 'TIED', 'GRIDS', 'PAPER_TABLE2', 'run_spec', 'load_results', 'run_dir', 'run_grid', 'table2',
-           'variants_table', 'diagnose_run']
+__all__ = ['RESULTS', 'TIED', 'GRIDS', 'PAPER_TABLE2', 'HEADLINE', 'run_spec', 'load_results', 'run_dir', 'run_grid', 'table2',
+           'variants_table', 'diagnose_run', 'headline']
 
 # %% ../nbs/08_experiments.ipynb #3631eca9
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results' if '__file__' in globals() else Path('results')  # the results store
@@ -36,9 +36,9 @@ def _amazon_cpu(name, model, data, **cfg):
 
 TIED = dict(tied=True, init_std=0.1)  # the original SASRec's scores and init: every SASRec-CE run made before the untied default
 
-def _beauty_cpu(name, model, **cfg):
-    "Every Beauty user on a CPU: d = 64, 10 epochs, one row per user for SASRec-CE and the dense DiffRec."
-    return run_spec(name, model, dict(data='beauty', patience=10), dict(d=64, epochs=10, dropout=0.3, **cfg))
+def _all_users(name, model, data, **cfg):
+    "Every user of an Amazon dataset on a CPU: d = 64, 10 epochs, one row per user for SASRec-CE and the dense DiffRec."
+    return run_spec(name, model, dict(data=data, patience=10), {**dict(d=64, epochs=10, dropout=0.3), **cfg})
 
 def _paper(name, model, data, **cfg):
     "The paper's settings (Section 5.1.4) on a full dataset: d = 256, 50 epochs, best validation NDCG@10."
@@ -83,12 +83,27 @@ GRIDS = {
         _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 10 epochs', 'sasrec', stride=20, tied=False, init_std=1.0, epochs=10)],
     'beauty-cpu': [  # the ML-1M findings on a second dataset, all users (the 8,000-user subsets above learn too little to separate models)
         run_spec('PopRec', 'poprec', dict(data='beauty')),
-        _beauty_cpu('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', targets='all', causal=True, rec_from='noise', mse_weight=0.1),
-        _beauty_cpu('SASRec-CE, untied output layer', 'sasrec', tied=False, init_std=0.1),
-        _beauty_cpu('SASRec-CE, untied, item init std 1.0', 'sasrec', tied=False, init_std=1.0),
+        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'beauty', targets='all', causal=True, rec_from='noise', mse_weight=0.1),
+        _all_users('SASRec-CE, untied output layer', 'sasrec', 'beauty', tied=False, init_std=0.1),
+        _all_users('SASRec-CE, untied, item init std 1.0', 'sasrec', 'beauty', tied=False, init_std=1.0),
         # the control that attributes the dense DiffRec's result on Beauty: the same DSR with no MSE and no noise channel
-        _beauty_cpu('Dense DSR, no MSE, no noise channel (a plain next-item model)', 'diffrec', targets='all', causal=True,
-                    rec_from='noise', mse_weight=0.0, target_channel=False)],
+        _all_users('Dense DSR, no MSE, no noise channel (a plain next-item model)', 'diffrec', 'beauty', targets='all', causal=True,
+                    rec_from='noise', mse_weight=0.0, target_channel=False),
+        # do the dense DiffRec and SASRec-CE keep their order with twice the training? (each continued from its 10-epoch checkpoint)
+        _all_users('SASRec-CE, untied, item init std 1.0, 20 epochs', 'sasrec', 'beauty', tied=False, init_std=1.0, epochs=20),
+        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs', 'diffrec', 'beauty', targets='all', causal=True,
+                   rec_from='noise', mse_weight=0.1, epochs=20),
+        # and 30 (each continued from its 20-epoch checkpoint)
+        _all_users('SASRec-CE, untied, item init std 1.0, 30 epochs', 'sasrec', 'beauty', tied=False, init_std=1.0, epochs=30),
+        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1, 30 epochs', 'diffrec', 'beauty', targets='all', causal=True,
+                   rec_from='noise', mse_weight=0.1, epochs=30)],
+    'toys-cpu': [  # the third dataset, every user: the default SASRec-CE against the dense DiffRec (`--preset dense`)
+        run_spec('PopRec', 'poprec', dict(data='toys')),
+        _all_users('SASRec-CE', 'sasrec', 'toys'),
+        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'toys', targets='all', causal=True, rec_from='noise', mse_weight=0.1),
+        _all_users('SASRec-CE, 20 epochs', 'sasrec', 'toys', epochs=20),  # both continued from their 10-epoch checkpoints
+        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs', 'diffrec', 'toys', targets='all', causal=True,
+                   rec_from='noise', mse_weight=0.1, epochs=20)],
     'table2-cpu': [spec for data in ('beauty', 'toys') for spec in (  # the fast runs of both datasets first
         run_spec('PopRec', 'poprec', dict(data=data, max_users=8000)),
         _amazon_cpu('SASRec-CE', 'sasrec', data, **TIED),
@@ -171,15 +186,19 @@ def _head(r) -> str:
     over = json.loads(r['overrides']) if isinstance(r.get('overrides'), str) else {}
     return ', tied' if over.get('tied', SASRecConfig.tied) else ', untied'
 
+def _protocol(r) -> str:
+    "How a stored run was made, in one line: users, sample construction, d, epochs (best), device, SASRec-CE head."
+    i = lambda v: '-' if pd.isna(v) else str(int(v))
+    if r.get('model') == 'poprec': return f"{i(r['users'])} users, counts of every interaction before the target"
+    return (f"{i(r['users'])} users, {r['samples']}{'/' + i(r['stride']) if r['samples'] == 'window' else ''}, d={i(r['d'])}, "
+            f"{i(r['epochs_run'])} ep (best {i(r['best_epoch'])}), {r['device']}{_head(r)}")
+
 def table2(df:pd.DataFrame, metrics=('HR@10', 'NDCG@10', 'HR@20', 'NDCG@20')) -> pd.DataFrame:
     "Measured test metrics with their protocol, interleaved with the paper's rows for the same datasets."
     rows = []
     for ds in dict.fromkeys(df['dataset'].astype(str).str.split('[').str[0]):
         for _, r in df[df['dataset'].astype(str).str.startswith(ds)].iterrows():
-            i = lambda v: '-' if pd.isna(v) else str(int(v))
-            proto = (f"{i(r['users'])} users, {r['samples']}{'/' + i(r['stride']) if r['samples'] == 'window' else ''}, d={i(r['d'])}, "
-                     f"{i(r['epochs_run'])} ep (best {i(r['best_epoch'])}), {r['device']}{_head(r)}")
-            rows.append(dict(dataset=ds, method=r['name'], source='measured', protocol=proto, **{m: r[f'test_{m}'] for m in metrics}))
+            rows.append(dict(dataset=ds, method=r['name'], source='measured', protocol=_protocol(r), **{m: r[f'test_{m}'] for m in metrics}))
         if ds in PAPER_TABLE2.index.get_level_values(0):
             for m_name, vals in PAPER_TABLE2.loc[ds].iterrows():
                 rows.append(dict(dataset=ds, method=m_name, source='paper', protocol='Table 2', **{m: vals[m] for m in metrics}))
@@ -205,3 +224,26 @@ def diagnose_run(folder:str|Path, # a run's folder (`run_dir`)
     rows = training_samples(leave_one_out(data).train, model.row_len, run.samples or 'prefixes', run.stride)
     idx = torch.randperm(len(rows), generator=torch.Generator().manual_seed(0))[:n_rows]
     return step_diagnostics(model, rows[idx], list(ns))
+
+# %% ../nbs/08_experiments.ipynb #32a250b0
+HEADLINE = [  # (dataset, our model, the paper's row, grid, run name)
+    ('ml-1m', 'PopRec', 'PopRec', 'variants-ml1m-cpu', 'PopRec'),
+    ('ml-1m', 'SASRec-CE', 'SASRec', 'longer-ml1m-cpu', 'SASRec-CE, windows every 20, untied, item init std 1.0, 10 epochs'),
+    ('ml-1m', 'DiffRec, as in the paper', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec (paper), 10 epochs'),
+    ('ml-1m', 'DiffRec dense (--preset dense)', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs'),
+    ('beauty', 'PopRec', 'PopRec', 'beauty-cpu', 'PopRec'),
+    ('beauty', 'SASRec-CE', 'SASRec', 'beauty-cpu', 'SASRec-CE, untied, item init std 1.0, 30 epochs'),
+    ('beauty', 'DiffRec dense (--preset dense)', 'DiffRec', 'beauty-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 30 epochs'),
+    ('toys', 'PopRec', 'PopRec', 'toys-cpu', 'PopRec'),
+    ('toys', 'SASRec-CE', 'SASRec', 'toys-cpu', 'SASRec-CE, 20 epochs'),
+    ('toys', 'DiffRec dense (--preset dense)', 'DiffRec', 'toys-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs')]
+
+def headline(df:pd.DataFrame, # stored results of several grids (`load_results`, concatenated)
+             rows=HEADLINE) -> pd.DataFrame:
+    "Test HR@10 and NDCG@10 of each named run with its protocol, beside the paper's NDCG@10 for that model; missing runs are left out."
+    out = []
+    for ds, model, paper, grid, name in rows:
+        hit = df[(df['grid'] == grid) & (df['name'] == name) & (df['data'] == ds)]
+        if len(hit): out.append({'dataset': ds, 'model': model, 'protocol': _protocol(hit.iloc[-1]), 'test HR@10': hit.iloc[-1]['test_HR@10'],
+                                 'test NDCG@10': hit.iloc[-1]['test_NDCG@10'], 'paper NDCG@10': PAPER_TABLE2.loc[(ds, paper), 'NDCG@10']})
+    return pd.DataFrame(out, columns=['dataset', 'model', 'protocol', 'test HR@10', 'test NDCG@10', 'paper NDCG@10'])
