@@ -244,6 +244,8 @@ def headline(df:pd.DataFrame, # stored results of several grids (`load_results`,
     out = []
     for ds, model, paper, grid, name in rows:
         hit = df[(df['grid'] == grid) & (df['name'] == name) & (df['data'] == ds)]
-        if len(hit): out.append({'dataset': ds, 'model': model, 'protocol': _protocol(hit.iloc[-1]), 'test HR@10': hit.iloc[-1]['test_HR@10'],
-                                 'test NDCG@10': hit.iloc[-1]['test_NDCG@10'], 'paper NDCG@10': PAPER_TABLE2.loc[(ds, paper), 'NDCG@10']})
+        if not len(hit): continue
+        r = hit.iloc[-1]
+        out.append({'dataset': ds, 'model': model, 'protocol': _protocol(r), 'test HR@10': r['test_HR@10'],
+                    'test NDCG@10': r['test_NDCG@10'], 'paper NDCG@10': PAPER_TABLE2.loc[(ds, paper), 'NDCG@10']})
     return pd.DataFrame(out, columns=['dataset', 'model', 'protocol', 'test HR@10', 'test NDCG@10', 'paper NDCG@10'])
