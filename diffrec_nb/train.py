@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_train.ipynb #eb1f96e9
 from __future__ import annotations
-import io, json, os, platform, random, time
+import io, json, os, platform, random, shutil, time
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import numpy as np, torch
@@ -18,7 +18,7 @@ from .efficient import evaluate_model, train_step
 
 # %% auto #0
 __all__ = ['MODELS', 'DEFAULT_SAMPLES', 'RunConfig', 'subset_users', 'resolve_device', 'save_checkpoint', 'load_checkpoint',
-           'train', 'load_run']
+           'continue_run', 'train', 'load_run']
 
 # %% ../nbs/07_train.ipynb #f2842d8e
 MODELS = {'diffrec': (DiffRec, DiffRecConfig), 'sasrec': (SASRec, SASRecConfig)}  # name -> (class, config class)
@@ -38,7 +38,7 @@ class RunConfig:
     device: str = 'auto'        # 'auto' (CUDA when present), 'cpu' or 'cuda'
     amp: bool = False           # bf16 autocast on CUDA
     out_dir: str = 'runs/default' # checkpoints, log and results go here
-    resume: bool = True         # continue from out_dir/last.pt when it exists
+    resume: bool = True         # continue from out_dir/last.pt when it exists (with more epochs: train a finished run further)
     max_minutes: float = 0      # stop (with a checkpoint) after this long; 0 = no limit. Rerun to continue.
     progress: bool = True       # progress bars
 
@@ -122,6 +122,30 @@ def _poprec(run:RunConfig, split:Split, proto:dict, out:Path) -> dict:
     return res
 
 # %% ../nbs/07_train.ipynb #8bc9368c
+def _resume(out:Path, run:RunConfig, cfg, model, opt, g:torch.Generator) -> dict:
+    "Load out/last.pt into model, optimiser and RNGs; returns the loop state."
+    ck = load_checkpoint(out/'last.pt')
+    if {**ck['config'], 'epochs': cfg.epochs} != asdict(cfg) or ck['run']['data'] != run.data:
+        raise ValueError(f"{out/'last.pt'}: checkpoint was made with another config (only `epochs` may differ); "
+                         "use another out_dir or resume=False")
+    if cfg.epochs < ck['state']['epoch']:
+        raise ValueError(f"{out/'last.pt'}: already trained {ck['state']['epoch']} epochs, more than epochs={cfg.epochs}")
+    model.load_state_dict(ck['model']); opt.load_state_dict(ck['opt']); _set_rng_state(ck['rng'], g)
+    if cfg.epochs > ck['state']['epoch']: (out/'results.json').unlink(missing_ok=True)  # it will describe the longer run
+    return ck['state']
+
+def continue_run(src:str|Path, # a run folder with last.pt (from `train`)
+                 dst:str|Path, # a new folder
+                ) -> Path:
+    "Copy a run folder without its results, so that `train` into `dst` with more epochs continues it and `src` stays."
+    src, dst = Path(src), Path(dst)
+    if not (src/'last.pt').exists(): raise FileNotFoundError(f"{src/'last.pt'}: nothing to continue (train it first)")
+    if dst.exists(): raise FileExistsError(f"{dst}: exists; continue into a new folder")
+    tmp = dst.with_name(dst.name + '.partial'); shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp, ignore=shutil.ignore_patterns('results.json'))
+    return tmp.rename(dst)
+
+# %% ../nbs/07_train.ipynb #7a4a4cca
 def train(run:RunConfig, # data, sampling, stopping, evaluation, output
           cfg=None, # DiffRecConfig or SASRecConfig (n_items is filled in); None = the defaults
          ) -> dict:
@@ -141,11 +165,7 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     rows = training_samples(split.train, model.row_len, samples, run.stride).to(dev)
     opt, g = torch.optim.Adam(model.parameters(), lr=cfg.lr), torch.Generator().manual_seed(cfg.seed)
     st = dict(epoch=0, best=-1.0, best_epoch=0, bad=0, log=[], wall_s=0.0)
-    if run.resume and (out/'last.pt').exists():
-        ck = load_checkpoint(out/'last.pt')
-        if ck['config'] != asdict(cfg) or ck['run']['data'] != run.data:
-            raise ValueError(f"{out/'last.pt'}: checkpoint was made with another config; use another out_dir or resume=False")
-        model.load_state_dict(ck['model']); opt.load_state_dict(ck['opt']); _set_rng_state(ck['rng'], g); st = ck['state']
+    if run.resume and (out/'last.pt').exists(): st = _resume(out, run, cfg, model, opt, g)
     proto = _protocol(run, data, split, rows, dev, samples)
     while st['epoch'] < cfg.epochs and st['bad'] < run.patience:
         if run.max_minutes and time.time() - t_start > 60 * run.max_minutes: break
