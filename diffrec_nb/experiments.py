@@ -11,18 +11,20 @@ import pandas as pd, torch
 from .data import atomic_write
 from .model import DiffRecConfig
 from .sasrec import SASRecConfig
-from .train import MODELS, RunConfig, load_run, train
+from .train import MODELS, RunConfig, continue_run, load_run, train
 
 # %% auto #0
-__all__ = ['RESULTS', 'TIED', 'GRIDS', 'PAPER_TABLE2', 'HEADLINE', 'run_spec', 'load_results', 'run_dir', 'run_grid', 'table2',
-           'variants_table', 'diagnose_run', 'headline']
+__all__ = ['RESULTS', 'TIED', 'DENSE', 'GRIDS', 'PAPER_TABLE2', 'HEADLINE', 'run_spec', 'load_results', 'run_dir', 'run_grid',
+           'table2', 'variants_table', 'diagnose_run', 'headline']
 
 # %% ../nbs/08_experiments.ipynb #3631eca9
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results' if '__file__' in globals() else Path('results')  # the results store
 
-def run_spec(name:str, model:str, run:dict|None=None, cfg:dict|None=None) -> dict:
+def run_spec(name:str, model:str, run:dict|None=None, cfg:dict|None=None,
+             continues:str|None=None, # the name of a shorter run of the same grid that this one trains further
+            ) -> dict:
     "One run of a grid: a name, the model, RunConfig overrides and model-config overrides."
-    return dict(name=name, model=model, run=run or {}, cfg=cfg or {})
+    return dict(name=name, model=model, run=run or {}, cfg=cfg or {}, continues=continues)
 
 def _ml1m_cpu(name, model, stride=None, **cfg):
     "The CPU-sized ML-1M protocol: d = 64, 4 epochs, windows every 20 positions (DiffRec) or non-overlapping (SASRec-CE)."
@@ -36,9 +38,16 @@ def _amazon_cpu(name, model, data, **cfg):
 
 TIED = dict(tied=True, init_std=0.1)  # the original SASRec's scores and init: every SASRec-CE run made before the untied default
 
-def _all_users(name, model, data, **cfg):
+def _all_users(name, model, data, continues=None, **cfg):
     "Every user of an Amazon dataset on a CPU: d = 64, 10 epochs, one row per user for SASRec-CE and the dense DiffRec."
-    return run_spec(name, model, dict(data=data, patience=10), {**dict(d=64, epochs=10, dropout=0.3), **cfg})
+    return run_spec(name, model, dict(data=data, patience=10), {**dict(d=64, epochs=10, dropout=0.3), **cfg}, continues)
+
+DENSE = dict(targets='all', causal=True, rec_from='noise', mse_weight=0.1)  # the dense DiffRec of `--preset dense`
+
+def _longer(name, model, data, epochs, **cfg):
+    "Run `name` trained further to `epochs` (20, 30, ...), continued from its run 10 epochs shorter."
+    return _all_users(f'{name}, {epochs} epochs', model, data, continues=name if epochs == 20 else f'{name}, {epochs - 10} epochs',
+                      epochs=epochs, **cfg)
 
 def _paper(name, model, data, **cfg):
     "The paper's settings (Section 5.1.4) on a full dataset: d = 256, 50 epochs, best validation NDCG@10."
@@ -89,21 +98,16 @@ GRIDS = {
         # the control that attributes the dense DiffRec's result on Beauty: the same DSR with no MSE and no noise channel
         _all_users('Dense DSR, no MSE, no noise channel (a plain next-item model)', 'diffrec', 'beauty', targets='all', causal=True,
                     rec_from='noise', mse_weight=0.0, target_channel=False),
-        # do the dense DiffRec and SASRec-CE keep their order with twice the training? (each continued from its 10-epoch checkpoint)
-        _all_users('SASRec-CE, untied, item init std 1.0, 20 epochs', 'sasrec', 'beauty', tied=False, init_std=1.0, epochs=20),
-        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs', 'diffrec', 'beauty', targets='all', causal=True,
-                   rec_from='noise', mse_weight=0.1, epochs=20),
-        # and 30 (each continued from its 20-epoch checkpoint)
-        _all_users('SASRec-CE, untied, item init std 1.0, 30 epochs', 'sasrec', 'beauty', tied=False, init_std=1.0, epochs=30),
-        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1, 30 epochs', 'diffrec', 'beauty', targets='all', causal=True,
-                   rec_from='noise', mse_weight=0.1, epochs=30)],
+        # do the dense DiffRec and SASRec-CE keep their order with longer training? (each continued from the run 10 epochs shorter)
+        *[spec for e in (20, 30, 40) for spec in (
+            _longer('SASRec-CE, untied, item init std 1.0', 'sasrec', 'beauty', e, tied=False, init_std=1.0),
+            _longer('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'beauty', e, **DENSE))]],
     'toys-cpu': [  # the third dataset, every user: the default SASRec-CE against the dense DiffRec (`--preset dense`)
         run_spec('PopRec', 'poprec', dict(data='toys')),
         _all_users('SASRec-CE', 'sasrec', 'toys'),
-        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'toys', targets='all', causal=True, rec_from='noise', mse_weight=0.1),
-        _all_users('SASRec-CE, 20 epochs', 'sasrec', 'toys', epochs=20),  # both continued from their 10-epoch checkpoints
-        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs', 'diffrec', 'toys', targets='all', causal=True,
-                   rec_from='noise', mse_weight=0.1, epochs=20)],
+        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'toys', **DENSE),
+        *[spec for e in (20, 30, 40, 50) for spec in (  # each continued from the run 10 epochs shorter
+            _longer('SASRec-CE', 'sasrec', 'toys', e), _longer('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'toys', e, **DENSE))]],
     'table2-cpu': [spec for data in ('beauty', 'toys') for spec in (  # the fast runs of both datasets first
         run_spec('PopRec', 'poprec', dict(data=data, max_users=8000)),
         _amazon_cpu('SASRec-CE', 'sasrec', data, **TIED),
@@ -161,6 +165,8 @@ def run_grid(grid:str, # a key of GRIDS, or any name when `specs` is given
         left = minutes - (time.time() - t0) / 60 if minutes else 0
         if minutes and left <= 0.05: break
         out = run_dir(out_root, grid, spec['run'].get('data', 'sample'), spec['name'])
+        src = run_dir(out_root, grid, spec['run'].get('data', 'sample'), spec['continues']) if spec.get('continues') else None
+        if src and not out.exists() and (src/'results.json').exists(): continue_run(src, out)  # else: from the start, same result
         run = RunConfig(**{'data_dir': data_dir, 'device': device, 'progress': progress, **spec['run'], 'model': spec['model'],
                            'out_dir': str(out), 'max_minutes': max(left, 0)})
         cfg = MODELS[spec['model']][1](**spec['cfg']) if spec['model'] in MODELS else None
@@ -232,11 +238,11 @@ HEADLINE = [  # (dataset, our model, the paper's row, grid, run name)
     ('ml-1m', 'DiffRec, as in the paper', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec (paper), 10 epochs'),
     ('ml-1m', 'DiffRec dense (--preset dense)', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs'),
     ('beauty', 'PopRec', 'PopRec', 'beauty-cpu', 'PopRec'),
-    ('beauty', 'SASRec-CE', 'SASRec', 'beauty-cpu', 'SASRec-CE, untied, item init std 1.0, 30 epochs'),
-    ('beauty', 'DiffRec dense (--preset dense)', 'DiffRec', 'beauty-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 30 epochs'),
+    ('beauty', 'SASRec-CE', 'SASRec', 'beauty-cpu', 'SASRec-CE, untied, item init std 1.0, 40 epochs'),
+    ('beauty', 'DiffRec dense (--preset dense)', 'DiffRec', 'beauty-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 40 epochs'),
     ('toys', 'PopRec', 'PopRec', 'toys-cpu', 'PopRec'),
-    ('toys', 'SASRec-CE', 'SASRec', 'toys-cpu', 'SASRec-CE, 20 epochs'),
-    ('toys', 'DiffRec dense (--preset dense)', 'DiffRec', 'toys-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs')]
+    ('toys', 'SASRec-CE', 'SASRec', 'toys-cpu', 'SASRec-CE, 50 epochs'),
+    ('toys', 'DiffRec dense (--preset dense)', 'DiffRec', 'toys-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 50 epochs')]
 
 def headline(df:pd.DataFrame, # stored results of several grids (`load_results`, concatenated)
              rows=HEADLINE) -> pd.DataFrame:
