@@ -12,6 +12,7 @@ from .model import DiffRecConfig
 from .sasrec import SASRecConfig
 from .train import MODELS, RunConfig, load_checkpoint, load_run, subset_users, train, _eval_kwargs
 from .analysis import movie_table
+from .experiments import DENSE
 from .efficient import evaluate_model
 
 # %% auto #0
@@ -32,8 +33,7 @@ def _add_dataclass_flags(p:argparse.ArgumentParser, classes, skip=('n_items',)):
 PRESETS = {  # starting points for `train --preset`; explicit flags override them
     'paper': {},  # the paper's settings (Section 5.1.4): d = 256, 2 layers, T = 50, N = 1000, 50 epochs
     'small': dict(d=64, n_layers=1, max_len=20, N=100, epochs=5, batch_size=128, lr=2e-3, dropout=0.1),  # a minute on a CPU
-    'dense': dict(targets='all', causal=True, rec_from='noise', mse_weight=0.1),  # every position a target, Rec loss from h^N,
-                                                                                  # denoising loss at λ = 0.1: the best diffusion variant in 08
+    'dense': DENSE,  # every position a target, Rec loss from h^N, denoising loss at λ = 0.1: the best diffusion variant in 08
 }
 
 def _config_from(args, cls, preset:str='paper'):
