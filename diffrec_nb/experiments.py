@@ -166,12 +166,12 @@ def run_grid(grid:str, # a key of GRIDS, or any name when `specs` is given
     results = Path(results) if results else RESULTS/f'{grid}.csv'
     t0 = time.time()
     for spec in (GRIDS[grid] if specs is None else specs):
-        df = load_results(results)
-        if ((df['grid'] == grid) & (df['name'] == spec['name']) & (df['data'] == spec['run'].get('data', 'sample'))).any(): continue
+        df, data = load_results(results), spec['run'].get('data', 'sample')
+        if ((df['grid'] == grid) & (df['name'] == spec['name']) & (df['data'] == data)).any(): continue
         left = minutes - (time.time() - t0) / 60 if minutes else 0
         if minutes and left <= 0.05: break
-        out = run_dir(out_root, grid, spec['run'].get('data', 'sample'), spec['name'])
-        src = run_dir(out_root, grid, spec['run'].get('data', 'sample'), spec['continues']) if spec.get('continues') else None
+        out = run_dir(out_root, grid, data, spec['name'])
+        src = run_dir(out_root, grid, data, spec['continues']) if spec.get('continues') else None
         if src and not out.exists() and (src/'results.json').exists(): continue_run(src, out)  # else: from the start, same result
         run = RunConfig(**{'data_dir': data_dir, 'device': device, 'progress': progress, **spec['run'], 'model': spec['model'],
                            'out_dir': str(out), 'max_minutes': max(left, 0)})
