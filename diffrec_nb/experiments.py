@@ -104,6 +104,8 @@ GRIDS = {
         # the control that attributes the dense DiffRec's result on Beauty: the same DSR with no MSE and no noise channel
         _all_users('Dense DSR, no MSE, no noise channel (a plain next-item model)', 'diffrec', 'beauty', targets='all', causal=True,
                     rec_from='noise', mse_weight=0.0, target_channel=False),
+        # and the step between the two: the dense DiffRec with its noise channel but no MSE (λ = 0)
+        _all_users('DiffRec dense, Rec loss from h^N, no MSE (λ = 0)', 'diffrec', 'beauty', **{**DENSE, 'mse_weight': 0.0}),
         # do the dense DiffRec and SASRec-CE keep their order with longer training? (each continued from the run 10 epochs shorter)
         *[spec for e in (20, 30, 40) for spec in (
             _longer('SASRec-CE, untied, item init std 1.0', 'sasrec', 'beauty', e, tied=False, init_std=1.0),
