@@ -95,7 +95,16 @@ GRIDS = {
         _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs', 'sasrec', stride=20, tied=False, init_std=1.0, epochs=20,
                   continues='SASRec-CE, windows every 20, untied, item init std 1.0, 10 epochs'),
         _ml1m_cpu('DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs', 'diffrec', epochs=20, **DENSE,
-                  continues='DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs')],
+                  continues='DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs'),
+        # a second seed of the strongest 10-epoch pair: how far apart do two seeds of the same model land at this level?
+        _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 10 epochs, seed 1', 'sasrec', stride=20, tied=False,
+                  init_std=1.0, epochs=10, seed=1),
+        _ml1m_cpu('DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs, seed 1', 'diffrec', epochs=10, seed=1, **DENSE),
+        # and that pair continued to 20 epochs, as the seed-0 pair was
+        _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs, seed 1', 'sasrec', stride=20, tied=False,
+                  init_std=1.0, epochs=20, seed=1, continues='SASRec-CE, windows every 20, untied, item init std 1.0, 10 epochs, seed 1'),
+        _ml1m_cpu('DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs, seed 1', 'diffrec', epochs=20, seed=1, **DENSE,
+                  continues='DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs, seed 1')],
     'beauty-cpu': [  # the ML-1M findings on a second dataset, all users (the 8,000-user subsets above learn too little to separate models)
         run_spec('PopRec', 'poprec', dict(data='beauty')),
         _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'beauty', targets='all', causal=True, rec_from='noise', mse_weight=0.1),
