@@ -118,13 +118,23 @@ GRIDS = {
         # do the dense DiffRec and SASRec-CE keep their order with longer training? (each continued from the run 10 epochs shorter)
         *[spec for e in (20, 30, 40) for spec in (
             _longer('SASRec-CE, untied, item init std 1.0', 'sasrec', 'beauty', e, tied=False, init_std=1.0),
-            _longer('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'beauty', e, **DENSE))]],
+            _longer('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'beauty', e, **DENSE))],
+        # a second seed of that pair, 10 epochs and then continued to 20: how far apart do two seeds land on Beauty?
+        _all_users('SASRec-CE, untied, item init std 1.0, seed 1', 'sasrec', 'beauty', tied=False, init_std=1.0, seed=1),
+        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1, seed 1', 'diffrec', 'beauty', seed=1, **DENSE),
+        _longer('SASRec-CE, untied, item init std 1.0, seed 1', 'sasrec', 'beauty', 20, tied=False, init_std=1.0, seed=1),
+        _longer('DiffRec dense, Rec loss from h^N, λ = 0.1, seed 1', 'diffrec', 'beauty', 20, seed=1, **DENSE)],
     'toys-cpu': [  # the third dataset, every user: the default SASRec-CE against the dense DiffRec (`--preset dense`)
         run_spec('PopRec', 'poprec', dict(data='toys')),
         _all_users('SASRec-CE', 'sasrec', 'toys'),
         _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'toys', **DENSE),
         *[spec for e in (20, 30, 40, 50) for spec in (  # each continued from the run 10 epochs shorter
-            _longer('SASRec-CE', 'sasrec', 'toys', e), _longer('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'toys', e, **DENSE))]],
+            _longer('SASRec-CE', 'sasrec', 'toys', e), _longer('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'toys', e, **DENSE))],
+        # a second seed of the pair, 10 epochs and then continued to 20
+        _all_users('SASRec-CE, seed 1', 'sasrec', 'toys', seed=1),
+        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1, seed 1', 'diffrec', 'toys', seed=1, **DENSE),
+        _longer('SASRec-CE, seed 1', 'sasrec', 'toys', 20, seed=1),
+        _longer('DiffRec dense, Rec loss from h^N, λ = 0.1, seed 1', 'diffrec', 'toys', 20, seed=1, **DENSE)],
     'table2-cpu': [spec for data in ('beauty', 'toys') for spec in (  # the fast runs of both datasets first
         run_spec('PopRec', 'poprec', dict(data=data, max_users=8000)),
         _amazon_cpu('SASRec-CE', 'sasrec', data, **TIED),
