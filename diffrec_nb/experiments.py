@@ -14,8 +14,8 @@ from .sasrec import SASRecConfig
 from .train import MODELS, RunConfig, continue_run, load_run, train
 
 # %% auto #0
-__all__ = ['RESULTS', 'TIED', 'DENSE', 'GRIDS', 'PAPER_TABLE2', 'HEADLINE', 'run_spec', 'load_results', 'run_dir', 'run_grid',
-           'table2', 'variants_table', 'diagnose_run', 'headline']
+__all__ = ['RESULTS', 'TIED', 'DENSE', 'DENSE_NAME', 'GRIDS', 'PAPER_TABLE2', 'HEADLINE', 'run_spec', 'load_results', 'run_dir',
+           'run_grid', 'table2', 'variants_table', 'diagnose_run', 'headline']
 
 # %% ../nbs/08_experiments.ipynb #3631eca9
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results' if '__file__' in globals() else Path('results')  # the results store
@@ -44,11 +44,18 @@ def _all_users(name, model, data, continues=None, **cfg):
     return run_spec(name, model, dict(data=data, patience=10), {**dict(d=64, epochs=10, dropout=0.3), **cfg}, continues)
 
 DENSE = dict(targets='all', causal=True, rec_from='noise', mse_weight=0.1)  # the dense DiffRec of `--preset dense`
+DENSE_NAME = 'DiffRec dense, Rec loss from h^N, λ = 0.1'  # its run name in the every-user grids
 
 def _longer(name, model, data, epochs, **cfg):
     "Run `name` trained further to `epochs` (20, 30, ...), continued from its run 10 epochs shorter."
     return _all_users(f'{name}, {epochs} epochs', model, data, continues=name if epochs == 20 else f'{name}, {epochs - 10} epochs',
                       epochs=epochs, **cfg)
+
+def _seed_1_pair(sasrec:str, data:str, **sas_cfg):
+    "SASRec-CE run `sasrec` and the dense DiffRec again with seed 1: 10 epochs, then continued to 20."
+    pair = ((sasrec, 'sasrec', sas_cfg), (DENSE_NAME, 'diffrec', DENSE))
+    return ([_all_users(f'{name}, seed 1', model, data, seed=1, **cfg) for name, model, cfg in pair] +
+            [_longer(f'{name}, seed 1', model, data, 20, seed=1, **cfg) for name, model, cfg in pair])
 
 def _paper(name, model, data, **cfg):
     "The paper's settings (Section 5.1.4) on a full dataset: d = 256, 50 epochs, best validation NDCG@10."
@@ -120,21 +127,14 @@ GRIDS = {
             _longer('SASRec-CE, untied, item init std 1.0', 'sasrec', 'beauty', e, tied=False, init_std=1.0),
             _longer('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'beauty', e, **DENSE))],
         # a second seed of that pair, 10 epochs and then continued to 20: how far apart do two seeds land on Beauty?
-        _all_users('SASRec-CE, untied, item init std 1.0, seed 1', 'sasrec', 'beauty', tied=False, init_std=1.0, seed=1),
-        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1, seed 1', 'diffrec', 'beauty', seed=1, **DENSE),
-        _longer('SASRec-CE, untied, item init std 1.0, seed 1', 'sasrec', 'beauty', 20, tied=False, init_std=1.0, seed=1),
-        _longer('DiffRec dense, Rec loss from h^N, λ = 0.1, seed 1', 'diffrec', 'beauty', 20, seed=1, **DENSE)],
+        *_seed_1_pair('SASRec-CE, untied, item init std 1.0', 'beauty', tied=False, init_std=1.0)],
     'toys-cpu': [  # the third dataset, every user: the default SASRec-CE against the dense DiffRec (`--preset dense`)
         run_spec('PopRec', 'poprec', dict(data='toys')),
         _all_users('SASRec-CE', 'sasrec', 'toys'),
         _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'toys', **DENSE),
         *[spec for e in (20, 30, 40, 50) for spec in (  # each continued from the run 10 epochs shorter
             _longer('SASRec-CE', 'sasrec', 'toys', e), _longer('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'toys', e, **DENSE))],
-        # a second seed of the pair, 10 epochs and then continued to 20
-        _all_users('SASRec-CE, seed 1', 'sasrec', 'toys', seed=1),
-        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1, seed 1', 'diffrec', 'toys', seed=1, **DENSE),
-        _longer('SASRec-CE, seed 1', 'sasrec', 'toys', 20, seed=1),
-        _longer('DiffRec dense, Rec loss from h^N, λ = 0.1, seed 1', 'diffrec', 'toys', 20, seed=1, **DENSE)],
+        *_seed_1_pair('SASRec-CE', 'toys')],  # a second seed of the pair, 10 epochs and then continued to 20
     'table2-cpu': [spec for data in ('beauty', 'toys') for spec in (  # the fast runs of both datasets first
         run_spec('PopRec', 'poprec', dict(data=data, max_users=8000)),
         _amazon_cpu('SASRec-CE', 'sasrec', data, **TIED),
