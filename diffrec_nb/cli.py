@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #ba559875
 from __future__ import annotations
-import argparse, dataclasses, json, sys
+import argparse, dataclasses, json, shlex, sys
 from pathlib import Path
 import pandas as pd, torch
 from .data import DATASETS, SOURCES, DataError, leave_one_out, load_dataset, prepare, table1
@@ -68,6 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument('--results', help='CSV file (default: nbs/results/GRID.csv)')
     b = sub.add_parser('bench', help='cost of a DiffRec training step and of multi-seed inference, measured side by side')
     b.add_argument('--quick', action='store_true', help='tiny sizes (seconds)')
+    b.add_argument('--allocator', action='store_true', help='CPU training step with the system allocator against jemalloc (Linux)')
+    b.add_argument('--jemalloc-env', action='store_true', help="print the exports that run later commands with jemalloc: eval \"$(diffrec_nb bench --jemalloc-env)\"")
     return p
 
 # %% ../nbs/10_cli.ipynb #65b8771e
@@ -121,8 +123,10 @@ def main(argv:list|None=None) -> int:
                           specs=FIGURE_GRIDS.get(args.grid))
             print(df[[c for c in ('name', 'dataset', 'epochs_run', 'test_HR@10', 'test_NDCG@10') if c in df]].round(4).to_string())
         elif args.cmd == 'bench':
-            from diffrec_nb.bench import benchmark
-            print(benchmark(quick=args.quick).to_string())
-    except (FileNotFoundError, DataError, ValueError, FloatingPointError) as e:
+            from diffrec_nb.bench import benchmark, allocator_benchmark, jemalloc_env
+            if args.jemalloc_env: print('\n'.join(f'export {k}={shlex.quote(v)}' for k, v in jemalloc_env().items()))
+            elif args.allocator: print(allocator_benchmark(quick=args.quick).round(4).to_string())
+            else: print(benchmark(quick=args.quick).to_string())
+    except (OSError, DataError, ValueError, FloatingPointError) as e:  # OSError: a missing file, jemalloc off Linux
         print(f"diffrec_nb {args.cmd}: error: {e}", file=sys.stderr); return 2
     return 0
