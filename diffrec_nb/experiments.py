@@ -51,11 +51,13 @@ def _longer(name, model, data, epochs, **cfg):
     return _all_users(f'{name}, {epochs} epochs', model, data, continues=name if epochs == 20 else f'{name}, {epochs - 10} epochs',
                       epochs=epochs, **cfg)
 
-def _seed_1_pair(sasrec:str, data:str, **sas_cfg):
-    "SASRec-CE run `sasrec` and the dense DiffRec again with seed 1: 10 epochs, then continued to 20."
+def _seed_1_pair(sasrec:str, data:str,
+                 epochs=(20,), # the longer runs, each continued from the one 10 epochs shorter
+                 **sas_cfg):
+    "SASRec-CE run `sasrec` and the dense DiffRec again with seed 1: 10 epochs, then continued to each of `epochs`."
     pair = ((sasrec, 'sasrec', sas_cfg), (DENSE_NAME, 'diffrec', DENSE))
     return ([_all_users(f'{name}, seed 1', model, data, seed=1, **cfg) for name, model, cfg in pair] +
-            [_longer(f'{name}, seed 1', model, data, 20, seed=1, **cfg) for name, model, cfg in pair])
+            [_longer(f'{name}, seed 1', model, data, e, seed=1, **cfg) for e in epochs for name, model, cfg in pair])
 
 def _paper(name, model, data, **cfg):
     "The paper's settings (Section 5.1.4) on a full dataset: d = 256, 50 epochs, best validation NDCG@10."
@@ -134,7 +136,7 @@ GRIDS = {
         _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'toys', **DENSE),
         *[spec for e in (20, 30, 40, 50) for spec in (  # each continued from the run 10 epochs shorter
             _longer('SASRec-CE', 'sasrec', 'toys', e), _longer('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'toys', e, **DENSE))],
-        *_seed_1_pair('SASRec-CE', 'toys')],  # a second seed of the pair, 10 epochs and then continued to 20
+        *_seed_1_pair('SASRec-CE', 'toys', epochs=(20, 30))],  # a second seed of the pair, 10 epochs, continued to 20 and 30
     'table2-cpu': [spec for data in ('beauty', 'toys') for spec in (  # the fast runs of both datasets first
         run_spec('PopRec', 'poprec', dict(data=data, max_users=8000)),
         _amazon_cpu('SASRec-CE', 'sasrec', data, **TIED),
