@@ -110,7 +110,7 @@ def allocator_benchmark(models=('sasrec', 'dense'), # see `step_seconds`
                         lib:str|None=None, # the jemalloc library (default: `find_jemalloc()`)
                         **sizes) -> pd.DataFrame:
     "Seconds per CPU training step with the system allocator and with jemalloc, each in a fresh process, in one run."
-    import json, os, subprocess
+    import inspect, json, os, subprocess
     if quick: sizes = dict(d=16, T=10, B=16, n_items=200, reps=2) | sizes
     envs = {'system malloc': {}, 'jemalloc': jemalloc_env(lib)}
     out = {}
@@ -125,7 +125,6 @@ def allocator_benchmark(models=('sasrec', 'dense'), # see `step_seconds`
             out[(alloc, m)] = res['seconds']
     df = pd.Series(out).unstack()[list(models)].loc[list(envs)]
     df.loc['speed-up'] = df.loc['system malloc'] / df.loc['jemalloc']
-    import inspect
     size = {k: p.default for k, p in inspect.signature(step_seconds).parameters.items() if k != 'model'} | sizes
     df.attrs['setup'] = (f"CPU, torch threads={torch.get_num_threads()}, " + ', '.join(f'{k}={v}' for k, v in size.items()) +
                          f", LD_PRELOAD={envs['jemalloc']['LD_PRELOAD']}, MALLOC_CONF={JEMALLOC_CONF}")

@@ -116,7 +116,7 @@ GRIDS = {
                   continues='DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs, seed 1')],
     'beauty-cpu': [  # the ML-1M findings on a second dataset, all users (the 8,000-user subsets above learn too little to separate models)
         run_spec('PopRec', 'poprec', dict(data='beauty')),
-        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'beauty', targets='all', causal=True, rec_from='noise', mse_weight=0.1),
+        _all_users(DENSE_NAME, 'diffrec', 'beauty', **DENSE),
         _all_users('SASRec-CE, untied output layer', 'sasrec', 'beauty', tied=False, init_std=0.1),
         _all_users('SASRec-CE, untied, item init std 1.0', 'sasrec', 'beauty', tied=False, init_std=1.0),
         # the control that attributes the dense DiffRec's result on Beauty: the same DSR with no MSE and no noise channel
@@ -127,15 +127,15 @@ GRIDS = {
         # do the dense DiffRec and SASRec-CE keep their order with longer training? (each continued from the run 10 epochs shorter)
         *[spec for e in (20, 30, 40) for spec in (
             _longer('SASRec-CE, untied, item init std 1.0', 'sasrec', 'beauty', e, tied=False, init_std=1.0),
-            _longer('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'beauty', e, **DENSE))],
+            _longer(DENSE_NAME, 'diffrec', 'beauty', e, **DENSE))],
         # a second seed of that pair, 10 epochs and then continued to 20: how far apart do two seeds land on Beauty?
         *_seed_1_pair('SASRec-CE, untied, item init std 1.0', 'beauty', tied=False, init_std=1.0)],
     'toys-cpu': [  # the third dataset, every user: the default SASRec-CE against the dense DiffRec (`--preset dense`)
         run_spec('PopRec', 'poprec', dict(data='toys')),
         _all_users('SASRec-CE', 'sasrec', 'toys'),
-        _all_users('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'toys', **DENSE),
+        _all_users(DENSE_NAME, 'diffrec', 'toys', **DENSE),
         *[spec for e in (20, 30, 40, 50) for spec in (  # each continued from the run 10 epochs shorter
-            _longer('SASRec-CE', 'sasrec', 'toys', e), _longer('DiffRec dense, Rec loss from h^N, λ = 0.1', 'diffrec', 'toys', e, **DENSE))],
+            _longer('SASRec-CE', 'sasrec', 'toys', e), _longer(DENSE_NAME, 'diffrec', 'toys', e, **DENSE))],
         *_seed_1_pair('SASRec-CE', 'toys', epochs=(20, 30))],  # a second seed of the pair, 10 epochs, continued to 20 and 30
     'table2-cpu': [spec for data in ('beauty', 'toys') for spec in (  # the fast runs of both datasets first
         run_spec('PopRec', 'poprec', dict(data=data, max_users=8000)),
