@@ -128,8 +128,8 @@ GRIDS = {
         *[spec for e in (20, 30, 40) for spec in (
             _longer('SASRec-CE, untied, item init std 1.0', 'sasrec', 'beauty', e, tied=False, init_std=1.0),
             _longer(DENSE_NAME, 'diffrec', 'beauty', e, **DENSE))],
-        # a second seed of that pair, 10 epochs and then continued to 20 and 30: how far apart do two seeds land on Beauty?
-        *_seed_1_pair('SASRec-CE, untied, item init std 1.0', 'beauty', epochs=(20, 30), tied=False, init_std=1.0)],
+        # a second seed of that pair, 10 epochs and then continued to 20, 30 and 40: how far apart do two seeds land on Beauty?
+        *_seed_1_pair('SASRec-CE, untied, item init std 1.0', 'beauty', epochs=(20, 30, 40), tied=False, init_std=1.0)],
     'toys-cpu': [  # the third dataset, every user: the default SASRec-CE against the dense DiffRec (`--preset dense`)
         run_spec('PopRec', 'poprec', dict(data='toys')),
         _all_users('SASRec-CE', 'sasrec', 'toys'),
