@@ -4,14 +4,17 @@
 #
 #   here, once:     bash .ci/gpu.sh prepare      # copies ../shared/datasets and a fastcore wheel into .gpu/ (git-ignored)
 #   on the GPU:     bash .ci/gpu.sh              # device `run`: command 'bash .ci/gpu.sh', carry ['.gpu'], timeout_s 590
-#   (DEVICE=cpu bash .ci/gpu.sh runs the same steps on a CPU, to check the script itself; the cuda cells then fail)
+#   a dry run here: DEVICE=cpu BUDGET=240 GPU_DATA=/tmp/tiny bash .ci/gpu.sh   (tiny copies of the three files in /tmp/tiny;
+#                   checks the script itself: the cuda cells then skip or fail, the runs are too small to mean anything)
 #
-# What it runs, in order, each step under its own time limit so that the later ones still run:
-#   1. the `#| cuda` cells of 05_efficient (no host sync in the sampler or a training step), via .ci/run_cells.py
-#   2. `diffrec_nb bench` (train-step and inference times, DiffRec vs SASRec-CE, ratios from one run)
-#   3. the speed target: DiffRec (paper settings) on Beauty, 50 epochs with per-epoch validation, bf16 autocast; then the
-#      same for SASRec-CE
-#   4. as much of the `table2-gpu` grid as fits in the minutes left (resumable: rerun to continue)
+# What it runs, in order; every step has its own time limit and writes to $OUT as it goes, so a cut-off run still reports:
+#   1. `diffrec_nb bench` alone on the GPU (train-step and inference times, DiffRec vs SASRec-CE, ratios from one run)
+#   2. the speed target, alone on the GPU: Beauty at the paper's settings with per-epoch validation and bf16 autocast —
+#      SASRec-CE, then DiffRec (paper) — each the `table2-gpu` run of that name, stopped after SPEED_MIN minutes with a
+#      checkpoint; the epoch times it logs are the measurement (appended to bench.txt)
+#   3. side by side on the GPU: the `#| cuda` cells of 05_efficient (tests, not timings), and one worker per dataset that
+#      trains the `table2-gpu` grid in its order (the two speed runs resume from their checkpoints) until the budget ends;
+#      finished runs are appended to $OUT/table2-gpu-<data>.csv, every run's per-epoch log comes back in logs.tar
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = prepare ]; then
@@ -21,32 +24,61 @@ if [ "${1:-}" = prepare ]; then
   .venv/bin/python -m pip download -q --no-deps --only-binary=:all: -d .gpu/whl "fastcore==$v"
   du -sh .gpu; exit 0
 fi
-OUT=${OUT:-/tmp/gpu_out}; mkdir -p "$OUT"
+OUT=${OUT:-/tmp/gpu_out}; mkdir -p "$OUT"; RUNS=${RUNS:-/tmp/runs}; DEV=${DEVICE:-cuda}
+BUDGET=${BUDGET:-555}; SPEED_MIN=${SPEED_MIN:-1.4}; export RUNS DEV
 python3 -m pip install -q --no-index --no-deps --target /tmp/site .gpu/whl/*.whl || exit 1
-export PYTHONPATH=/tmp/site:$PWD DIFFREC_DATA=$PWD/.gpu/data PYTHONUNBUFFERED=1 MPLBACKEND=Agg
-CLI=(python3 -c 'import sys; from diffrec_nb.cli import main; sys.exit(main())')  # the console script, uninstalled
-t0=$(date +%s); left() { echo $(( 540 - ($(date +%s) - t0) )); }
-{ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv; python3 -c 'import torch; print("torch", torch.__version__)'; } 2>&1 | tee "$OUT/gpu.txt"
-echo "== 1. cuda cells"; timeout 120 python3 .ci/run_cells.py nbs/05_efficient.ipynb --flags cuda 2>&1 | tail -20 | tee "$OUT/cuda-cells.txt"
-echo "== 2. bench";      timeout 90 "${CLI[@]}" bench 2>&1 | tee "$OUT/bench.txt"
-echo "== 3. Beauty, 50 epochs"
-for m in diffrec sasrec; do
-  timeout 150 "${CLI[@]}" train --model $m --data beauty --epochs 50 --patience 50 --amp --device "${DEVICE:-cuda}" --no-progress \
-    --out-dir /tmp/runs/speed-$m --max-minutes 2.3 2>&1 | tail -3
-  python3 - "$m" <<'EOF' 2>&1 | tee -a "$OUT/speed-beauty.txt"
+export PYTHONPATH=/tmp/site:$PWD DIFFREC_DATA=${GPU_DATA:-$PWD/.gpu/data} PYTHONUNBUFFERED=1 MPLBACKEND=Agg
+t0=$(date +%s); left() { echo $(( BUDGET - ($(date +%s) - t0) )); }
+{ nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv; nproc
+  python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'; } 2>&1 | tee "$OUT/gpu.txt"
+
+echo "== 1. bench ($(left) s left)"
+timeout 75 python3 -c 'import sys; from diffrec_nb.cli import main; sys.exit(main())' bench 2>&1 | tee "$OUT/bench.txt"
+
+cat > /tmp/grid_worker.py <<'EOF'
+"Train the table2-gpu runs of one dataset (optionally only the named ones) in grid order until `minutes` are spent."
+import os, sys, time, json
+from diffrec_nb.experiments import GRIDS, run_grid, run_dir
+data, minutes, out, names = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4:]
+specs = [s for s in GRIDS['table2-gpu'] if s['run'].get('data') == data and (not names or s['name'] in names)]
+t0 = time.time()
+for s in specs:
+    left = minutes - (time.time() - t0) / 60
+    if left < 0.1: break
+    t1 = time.time()
+    df = run_grid('table2-gpu', results=f'{out}/table2-gpu-{data}.csv', out_root=os.environ['RUNS'], minutes=left,
+                  device=os.environ['DEV'], progress=False, specs=[s])
+    r = df[(df['name'] == s['name']) & (df['data'] == data)]
+    log = run_dir(os.environ['RUNS'], 'table2-gpu', data, s['name'])/'log.jsonl'
+    n = len(log.read_text().splitlines()) if log.exists() else 0
+    print(f"{data} | {s['name']}: " + (f"finished, test NDCG@10 {r['test_NDCG@10'].iloc[0]:.4f} (best epoch {int(r['best_epoch'].iloc[0])})"
+          if len(r) else f"stopped by the budget after {n} epochs") + f", {time.time() - t1:.0f} s in this call", flush=True)
+EOF
+
+echo "== 2. speed: Beauty, paper settings, alone on the device ($(left) s left)"
+for name in 'SASRec-CE' 'DiffRec (paper)'; do
+  timeout $(python3 -c "print(int($SPEED_MIN * 60 + 45))") python3 /tmp/grid_worker.py beauty "$SPEED_MIN" "$OUT" "$name" 2>&1 | tail -5
+done
+python3 - "$RUNS" <<'EOF' 2>&1 | tee -a "$OUT/bench.txt"
 import json, sys
 from pathlib import Path
-d = Path(f'/tmp/runs/speed-{sys.argv[1]}')
-log = [json.loads(l) for l in (d/'log.jsonl').read_text().splitlines()] if (d/'log.jsonl').exists() else []
-ep = sorted(l['epoch_s'] for l in log)
-print(f"{sys.argv[1]}: {len(log)} epochs in {sum(ep):.1f} s of epoch time (median {ep[len(ep)//2] if ep else float('nan'):.2f} s/epoch),"
-      f" best valid NDCG@10 {max((l['valid_NDCG@10'] for l in log), default=float('nan')):.4f}")
-if (d/'results.json').exists():
-    r = json.loads((d/'results.json').read_text())
-    print(f"  finished: wall {r['wall_s']:.1f} s, best epoch {r['best_epoch']}, test NDCG@10 {r['test']['NDCG@10']:.4f}")
-else: print("  not finished within its time limit")
+for name in ('SASRec-CE', 'DiffRec_(paper)'):
+    f = Path(sys.argv[1])/'table2-gpu'/'beauty'/name/'log.jsonl'
+    log = [json.loads(l) for l in f.read_text().splitlines()] if f.exists() else []
+    ep = sorted(l['epoch_s'] for l in log)
+    if not ep: print(f"{name}: no epoch finished"); continue
+    med = ep[len(ep) // 2]
+    print(f"{name}: {len(log)} epochs alone on the device, {sum(ep):.1f} s of epoch time (training + validation), median {med:.2f} s/epoch"
+          f" -> 50 epochs ~ {50 * med:.0f} s; valid NDCG@10 by epoch {[round(l['valid_NDCG@10'], 4) for l in log]}")
 EOF
+
+echo "== 3. cuda cells and the table2-gpu grid, side by side ($(left) s left)"
+( OMP_NUM_THREADS=4 timeout $(( $(left) > 60 ? $(left) : 60 )) python3 .ci/run_cells.py nbs/05_efficient.ipynb --flags cuda > "$OUT/cuda-cells.txt" 2>&1; echo "exit $?" >> "$OUT/cuda-cells.txt" ) &
+m=$(python3 -c "print(round(max($(left) - 50, 0) / 60, 2))"); [ "$(left)" -lt 70 ] && m=0
+[ "$m" != 0 ] && for d in beauty toys ml-1m; do
+  ( OMP_NUM_THREADS=4 timeout $(( $(left) - 10 )) python3 /tmp/grid_worker.py $d "$m" "$OUT" 2>&1 | sed -u "s/^/[$d] /" >> "$OUT/grid.log" ) &
 done
-echo "== 4. table2-gpu ($(left) s left)"
-[ "${DEVICE:-cuda}" = cuda ] && [ "$(left)" -gt 60 ] && timeout $(left) "${CLI[@]}" experiments table2-gpu --device "${DEVICE:-cuda}" --out-root /tmp/runs --minutes $(( ($(left) - 30) / 60 )) 2>&1 | tail -5
-cp nbs/results/table2-gpu.csv "$OUT/" 2>/dev/null; ls -la "$OUT"
+wait
+tail -3 "$OUT/cuda-cells.txt"; cat "$OUT/grid.log"
+(cd "$RUNS" && find table2-gpu \( -name 'log.jsonl' -o -name 'results.json' \) -print0 | tar cf "$OUT/logs.tar" --null -T -)
+echo "done with $(left) s of the budget left"; ls -la "$OUT"

@@ -191,7 +191,7 @@ def evaluate_model(model, # any model with `score(histories, **kwargs)` (DiffRec
                   ) -> dict:
     "HR/NDCG@K of a model on the validation or test targets of `split`, full ranking."
     if which not in ('valid', 'test'): raise ValueError(f"which={which!r}: expected 'valid' or 'test'")
-    scores = model.score(split.valid_hist if which == 'valid' else split.test_hist, **score_kwargs).cpu()
+    scores = model.score(split.valid_hist if which == 'valid' else split.test_hist, **score_kwargs)  # ranked on its device
     return evaluate_scorer(DenseScorer(scores), split, which, exclude_history, ks=ks)
 
 # %% ../nbs/05_efficient.ipynb #89f2fd3d

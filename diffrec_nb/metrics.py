@@ -17,12 +17,16 @@ __all__ = ['TIE_RULES', 'PAPER_POPREC', 'DenseScorer', 'LinearScorer', 'full_ran
 class DenseScorer:
     "Scores held as a dense (B, n_tokens) tensor (columns are item ids)."
     def __init__(self, scores:torch.Tensor): self.scores = scores
+    @property
+    def device(self) -> torch.device: return self.scores.device
     def chunk(self, lo:int, hi:int) -> torch.Tensor: return self.scores[:, lo:hi]
     def at(self, items:torch.Tensor) -> torch.Tensor: return self.scores.gather(1, items[:, None])[:, 0]
 
 class LinearScorer:
     "Scores `h @ W.T + b` computed chunk by chunk, for a final linear layer over items (Eq. 8)."
     def __init__(self, h:torch.Tensor, W:torch.Tensor, b:torch.Tensor|None=None): self.h, self.W, self.b = h, W, b
+    @property
+    def device(self) -> torch.device: return self.h.device
     def chunk(self, lo:int, hi:int) -> torch.Tensor:
         s = self.h @ self.W[lo:hi].T
         return s if self.b is None else s + self.b[lo:hi]
@@ -59,7 +63,7 @@ def full_ranks(scorer, # DenseScorer, LinearScorer, or anything with `.chunk(lo,
               ) -> torch.Tensor:
     "0-based rank of each target among all real items (full ranking, no sampled negatives)."
     if tie not in TIE_RULES: raise ValueError(f"tie={tie!r}: expected one of {TIE_RULES}")
-    targets = torch.as_tensor(targets, dtype=torch.long)
+    targets = torch.as_tensor(targets, dtype=torch.long, device=getattr(scorer, 'device', None))  # rank where the scores are
     if targets.numel() and (targets.min() < 1 or targets.max() > n_items):
         raise ValueError(f"targets must be item ids in 1..{n_items}")
     ts = scorer.at(targets)
@@ -70,7 +74,7 @@ def full_ranks(scorer, # DenseScorer, LinearScorer, or anything with `.chunk(lo,
         s, ids = scorer.chunk(lo, hi), torch.arange(lo, hi, device=targets.device)
         if hist is not None: s = s.masked_fill(_history_mask(hist, lo, hi) & (ids[None] != targets[:, None]), -math.inf)
         ranks += _chunk_ahead(s, ts, targets, ids, tie)
-    return ranks
+    return ranks.cpu()
 
 # %% ../nbs/03_metrics.ipynb #d8aca85f
 def rank_metrics(ranks:torch.Tensor, # 0-based ranks from `full_ranks`
