@@ -14,8 +14,8 @@ from .sasrec import SASRecConfig
 from .train import MODELS, RunConfig, continue_run, load_run, train
 
 # %% auto #0
-__all__ = ['RESULTS', 'TIED', 'DENSE', 'DENSE_NAME', 'GRIDS', 'PAPER_TABLE2', 'HEADLINE', 'run_spec', 'load_results', 'run_dir',
-           'run_grid', 'table2', 'variants_table', 'diagnose_run', 'headline']
+__all__ = ['RESULTS', 'TIED', 'DENSE', 'DENSE_NAME', 'GRIDS', 'PAPER_TABLE2', 'HEADLINE', 'HEADLINE_GPU', 'run_spec',
+           'load_results', 'run_dir', 'run_grid', 'table2', 'variants_table', 'diagnose_run', 'headline']
 
 # %% ../nbs/08_experiments.ipynb #3631eca9
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results' if '__file__' in globals() else Path('results')  # the results store
@@ -276,6 +276,9 @@ HEADLINE = [  # (dataset, our model, the paper's row, grid, run name)
     ('toys', 'PopRec', 'PopRec', 'toys-cpu', 'PopRec'),
     ('toys', 'SASRec-CE', 'SASRec', 'toys-cpu', 'SASRec-CE, 50 epochs'),
     ('toys', 'DiffRec dense (--preset dense)', 'DiffRec', 'toys-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 50 epochs')]
+
+HEADLINE_GPU = [(ds, model, paper, 'table2-gpu', name) for ds in ('beauty', 'toys', 'ml-1m') for model, paper, name in (
+    ('PopRec', 'PopRec', 'PopRec'), ('SASRec-CE', 'SASRec', 'SASRec-CE'), ('DiffRec dense (--preset dense)', 'DiffRec', DENSE_NAME))]
 
 def headline(df:pd.DataFrame, # stored results of several grids (`load_results`, concatenated)
              rows=HEADLINE) -> pd.DataFrame:
