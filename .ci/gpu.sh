@@ -1,17 +1,22 @@
 #!/bin/bash
 # The GPU checks of one short GPU loan (about 9 minutes of work), prepared on a CPU machine and run once on the GPU one.
-# CI never runs this. Outputs go to $OUT (at most 8 files come back); copy them into nbs/results/ afterwards.
+# CI never runs this. Outputs go to $OUT (at most 8 files come back); fold them into nbs/results/ afterwards with
+# `python .ci/gpu_collect.py DIR...` (the calls' files_at folders, oldest first).
 #
 #   here, once:     bash .ci/gpu.sh prepare      # copies ../shared/datasets and a fastcore wheel into .gpu/ (git-ignored)
 #   on the GPU:     bash .ci/gpu.sh              # device `run`: command 'bash .ci/gpu.sh', carry ['.gpu'], timeout_s 590
+#   on the same machine while it is still warm (30 s): another call that names `.gpu` in carry again (a call without it
+#                   removes .gpu/ there) can continue the grid where the budget stopped it, from the checkpoints in $RUNS:
+#                   BUDGET=240 SPEED=0 BENCH=0 bash .ci/gpu.sh
 #   a dry run here: DEVICE=cpu BUDGET=240 GPU_DATA=/tmp/tiny bash .ci/gpu.sh   (tiny copies of the three files in /tmp/tiny;
 #                   checks the script itself: the cuda cells then skip or fail, the runs are too small to mean anything)
 #
 # What it runs, in order; every step has its own time limit and writes to $OUT as it goes, so a cut-off run still reports:
+#   0. the finished runs of nbs/results/table2-gpu.csv are copied to $OUT/table2-gpu-<data>.csv, so they are not trained again
 #   1. `diffrec_nb bench` alone on the GPU (train-step and inference times, DiffRec vs SASRec-CE, ratios from one run)
 #   2. the speed target, alone on the GPU: Beauty at the paper's settings with per-epoch validation and bf16 autocast —
 #      SASRec-CE, then DiffRec (paper) — each the `table2-gpu` run of that name, stopped after SPEED_MIN minutes with a
-#      checkpoint; the epoch times it logs are the measurement (appended to bench.txt)
+#      checkpoint; the epoch times it logs are the measurement (appended to bench.txt); a run already finished is skipped
 #   3. side by side on the GPU: the `#| cuda` cells of 05_efficient (tests, not timings), and one worker per dataset that
 #      trains the `table2-gpu` grid in its order (the two speed runs resume from their checkpoints) until the budget ends;
 #      finished runs are appended to $OUT/table2-gpu-<data>.csv, every run's per-epoch log comes back in logs.tar
@@ -25,15 +30,24 @@ if [ "${1:-}" = prepare ]; then
   du -sh .gpu; exit 0
 fi
 OUT=${OUT:-/tmp/gpu_out}; mkdir -p "$OUT"; RUNS=${RUNS:-/tmp/runs}; DEV=${DEVICE:-cuda}
-BUDGET=${BUDGET:-555}; SPEED_MIN=${SPEED_MIN:-1.4}; export RUNS DEV
+BUDGET=${BUDGET:-555}; SPEED_MIN=${SPEED_MIN:-1.4}; SPEED=${SPEED:-1}; BENCH=${BENCH:-1}; export RUNS DEV
 python3 -m pip install -q --no-index --no-deps --target /tmp/site .gpu/whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site:$PWD DIFFREC_DATA=${GPU_DATA:-$PWD/.gpu/data} PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 t0=$(date +%s); left() { echo $(( BUDGET - ($(date +%s) - t0) )); }
 { nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv; nproc
   python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'; } 2>&1 | tee "$OUT/gpu.txt"
 
+python3 - "$OUT" <<'EOF'
+import sys, pandas as pd
+from pathlib import Path
+p = Path('nbs/results/table2-gpu.csv')
+for d, g in (pd.read_csv(p).groupby('data') if p.exists() else []):
+    f = Path(sys.argv[1])/f'table2-gpu-{d}.csv'
+    if not f.exists(): g.to_csv(f, index=False)
+EOF
+
 echo "== 1. bench ($(left) s left)"
-timeout 75 python3 -c 'import sys; from diffrec_nb.cli import main; sys.exit(main())' bench 2>&1 | tee "$OUT/bench.txt"
+[ "$BENCH" = 1 ] && timeout 75 python3 -c 'import sys; from diffrec_nb.cli import main; sys.exit(main())' bench 2>&1 | tee "$OUT/bench.txt"
 
 cat > /tmp/grid_worker.py <<'EOF'
 "Train the table2-gpu runs of one dataset (optionally only the named ones) in grid order until `minutes` are spent."
@@ -56,7 +70,7 @@ for s in specs:
 EOF
 
 echo "== 2. speed: Beauty, paper settings, alone on the device ($(left) s left)"
-for name in 'SASRec-CE' 'DiffRec (paper)'; do
+[ "$SPEED" = 1 ] && for name in 'SASRec-CE' 'DiffRec (paper)'; do
   timeout $(python3 -c "print(int($SPEED_MIN * 60 + 45))") python3 /tmp/grid_worker.py beauty "$SPEED_MIN" "$OUT" "$name" 2>&1 | tail -5
 done
 python3 - "$RUNS" <<'EOF' 2>&1 | tee -a "$OUT/bench.txt"
