@@ -8,7 +8,7 @@ Usage: python .ci/gpu_collect.py DIR [DIR ...]   (the calls' files_at folders, o
 import io, json, re, sys, tarfile
 from pathlib import Path
 import pandas as pd
-from diffrec_nb.experiments import GRIDS, RESULTS, load_results
+from diffrec_nb.experiments import GRIDS, RESULTS, load_results, run_dir
 
 def main(dirs:list):
     dirs = [Path(d) for d in dirs]
@@ -32,7 +32,7 @@ def main(dirs:list):
         b = d/'bench.txt'
         if b.exists():
             for run, k in re.findall(r'^(\S+): (\d+) epochs alone', b.read_text(), re.M): alone[('beauty', run)] = int(k)
-    names = {n.replace(' ', '_').replace(',', '').replace('/', '-'): n for n in {s['name'] for s in GRIDS['table2-gpu']}}
+    names = {run_dir('', '', '', n).name: n for n in {s['name'] for s in GRIDS['table2-gpu']}}  # folder name -> run name
     rows = [dict(data=data, name=names.get(run, run), epoch=l['epoch'], epoch_s=round(l['epoch_s'], 3), train_loss=round(l['train_loss'], 4),
                  valid_NDCG10=round(l['valid_NDCG@10'], 5), valid_HR10=round(l['valid_HR@10'], 5), alone=l['epoch'] <= alone.get((data, run), 0))
             for (data, run), log in logs.items() for l in log]
