@@ -13,7 +13,8 @@ from .efficient import train_step
 from .train import resolve_device
 
 # %% auto #0
-__all__ = ['JEMALLOC_CONF', 'epoch_rows', 'benchmark', 'find_jemalloc', 'jemalloc_env', 'step_seconds', 'allocator_benchmark']
+__all__ = ['JEMALLOC_CONF', 'epoch_rows', 'benchmark', 'find_jemalloc', 'jemalloc_env', 'step_seconds', 'allocator_benchmark',
+           'bucket_benchmark', 'bucket_speedup']
 
 # %% ../nbs/11_bench.ipynb #89751fa0
 def _median_time(fn, reps:int, warmup:int, dev:torch.device) -> float:
@@ -130,3 +131,53 @@ def allocator_benchmark(models=('sasrec', 'dense'), # see `step_seconds`
                          f", LD_PRELOAD={envs['jemalloc']['LD_PRELOAD']}, MALLOC_CONF={JEMALLOC_CONF}")
     print(df.attrs['setup'])
     return df
+
+# %% ../nbs/11_bench.ipynb #50a6f45c
+def _bench_model(name:str, n_items:int, d:int, quick:bool):
+    "A model of the benchmark: 'diffrec' (the paper's), 'dense' (`DENSE`) or 'sasrec' (SASRec-CE), and its sampling."
+    from diffrec_nb.experiments import DENSE
+    small = dict(n_layers=1, N=100, n_seeds=2) if quick else {}
+    if name == 'sasrec': return SASRec(SASRecConfig(n_items=n_items, d=d, n_layers=small.get('n_layers', 2))), 'user'
+    if name not in ('diffrec', 'dense'): raise ValueError(f"model={name!r}: expected 'diffrec', 'dense' or 'sasrec'")
+    return DiffRec(DiffRecConfig(n_items=n_items, d=d, **small, **(DENSE if name == 'dense' else {}))), 'user' if name == 'dense' else 'prefixes'
+
+def bucket_benchmark(data:str='beauty', # dataset name or file
+                     models=('diffrec', 'dense', 'sasrec'), # the paper's DiffRec, the dense DiffRec, SASRec-CE
+                     d:int=64, # hidden size (64: the CPU-sized runs of 08)
+                     pool:int=50, # `RunConfig.bucket`
+                     batches:int=20, # training steps timed per mode
+                     eval_users:int=2048, # validation users scored per mode
+                     quick:bool=False, # tiny sizes on the generated sample, in seconds
+                     data_dir:str|None=None) -> pd.DataFrame:
+    "Epoch and evaluation seconds with random full-width batches and with batches by length, measured in one run."
+    from diffrec_nb.data import load_dataset, leave_one_out, training_samples
+    from diffrec_nb.train import _batches, _eval_kwargs, _every_position, RunConfig
+    if quick: data, d, batches, eval_users = 'sample', 16, 3, 128
+    split = leave_one_out(load_dataset(data, data_dir)); dev = torch.device('cpu'); out = {}
+    for name in models:
+        torch.manual_seed(0)
+        model, samples = _bench_model(name, split.n_items, d, quick)
+        rows = training_samples(split.train, model.row_len, samples); lengths = (rows != 0).sum(1)
+        opt, hist = torch.optim.Adam(model.parameters()), split.valid_hist[:eval_users]
+        for bucket in (0, pool):
+            g = torch.Generator().manual_seed(0)
+            bl = _batches(rows, lengths, 256, g, bucket, _every_position(model))   # the batches `train` makes
+            steps = [lambda idx=idx, w=w: train_step(model, opt, rows[idx][:, rows.shape[1] - w:], g) for idx, w in bl[:batches + 2]]
+            model.train(); [s() for s in steps[:2]]                                   # warm-up
+            t0 = time.perf_counter(); [s() for s in steps[2:]]; step_s = (time.perf_counter() - t0) / len(steps[2:])
+            kw = _eval_kwargs(RunConfig(bucket=bucket), model)
+            t0 = time.perf_counter(); model.score(hist, **kw); eval_s = (time.perf_counter() - t0) * len(split.valid_hist) / len(hist)
+            out[(name, bucket)] = {'training rows': len(rows), 'mean width': sum(len(b) * w for b, w in bl) / len(rows),
+                                   'epoch s (est.)': step_s * len(bl), 'validation s (est.)': eval_s}
+    df = pd.DataFrame(out).T; df.index.names = ['model', 'bucket']
+    df.attrs['setup'] = (f"CPU, torch threads={torch.get_num_threads()}, data={data}, d={d}, batch=256, pool={pool}, "
+                         f"{batches} steps and {len(hist)} validation users timed per mode")
+    print(df.attrs['setup'])
+    return df
+
+def bucket_speedup(df:pd.DataFrame) -> pd.DataFrame:
+    "Per model: random-batch seconds divided by by-length seconds, for an epoch and a validation pass."
+    r, b = df.xs(0, level='bucket'), df[df.index.get_level_values('bucket') > 0].droplevel('bucket')
+    return pd.DataFrame({'mean width, random': r['mean width'], 'mean width, by length': b['mean width'],
+                         'epoch speed-up': r['epoch s (est.)'] / b['epoch s (est.)'],
+                         'validation speed-up': r['validation s (est.)'] / b['validation s (est.)']})

@@ -9,7 +9,7 @@ import torch, torch.nn.functional as F
 from fastcore.basics import patch
 from .diffusion import q_sample, p_sample
 from .model import DiffRec, DiffRecConfig
-from .data import Split, inference_rows, training_samples
+from .data import Split, inference_rows, training_samples, score_batches, trim_padding
 from .metrics import DenseScorer, evaluate_scorer
 
 # %% auto #0
@@ -164,17 +164,20 @@ def infer_one_step(self:DiffRec, rows:torch.Tensor, # (B, T) inference rows endi
 def score(self:DiffRec, histories:list, # item-id lists, oldest first
           method:str='one_step', # 'one_step' (Algorithm 3) or 'chain' (Algorithm 2)
           seeds:list|None=None, # seeds for Algorithm 3; the first seed is used by Algorithm 2
-          batch_size:int=1024) -> torch.Tensor:
+          batch_size:int=1024,
+          by_length:bool=False, # score histories of similar length together, cut of their leading padding (faster; other noise draws)
+         ) -> torch.Tensor:
     "Item probabilities for each history, (len(histories), n_items+2)."
     if method not in ('one_step', 'chain'): raise ValueError(f"method={method!r}: expected 'one_step' or 'chain'")
     was = self.training; self.eval()
     dev = next(self.parameters()).device
-    out = []
-    for lo in range(0, len(histories), batch_size):
-        rows = inference_rows(histories[lo:lo + batch_size], self.unk, self.cfg.max_len).to(dev)
-        out.append(self.infer_one_step(rows, seeds) if method == 'one_step' else self.infer_chain(rows, (seeds or [0])[0]))
+    out = torch.zeros(len(histories), self.cfg.n_items + 2, device=dev)
+    for idx in score_batches(histories, batch_size, by_length):
+        rows = inference_rows([histories[i] for i in idx], self.unk, self.cfg.max_len)
+        rows = (trim_padding(rows) if by_length else rows).to(dev)
+        out[torch.as_tensor(idx, device=dev)] = self.infer_one_step(rows, seeds) if method == 'one_step' else self.infer_chain(rows, (seeds or [0])[0])
     self.train(was)
-    return torch.cat(out)
+    return out
 
 @patch
 def recommend(self:DiffRec, histories:list, k:int=10, exclude_history:bool=True, **kwargs) -> torch.Tensor:

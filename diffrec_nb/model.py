@@ -97,8 +97,10 @@ class DSR(nn.Module):
                ) -> torch.Tensor:
         "f_θ(hⁿ_T, n): the predicted clean representation of the last position, (B, d)."
         B, T, d = hn.shape
-        h = hn
-        if self.pos is not None: h = h + self.pos(torch.arange(T, device=hn.device))[None]   # + y_t
+        full = self.cfg.max_len - (self.cfg.targets == 'all')  # the width of an uncut row (the dense variant drops the last item)
+        if T > full: raise ValueError(f"rows of width {T}: the DSR takes at most {full} positions (max_len={self.cfg.max_len})")
+        h = hn  # positions count from the right end, so rows cut of leading padding (`data.trim_padding`) keep theirs
+        if self.pos is not None: h = h + self.pos(torch.arange(full - T, full, device=hn.device))[None]   # + y_t
         if self.cfg.step_emb: h = h + step_embedding(n, d)[:, None, :].to(hn.dtype)        # + z_n
         # Eq. (14): H_hat^n = [h_t^n + y_t + z_n]_t
         h = self.drop(self.norm(h))

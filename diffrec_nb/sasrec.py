@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, asdict
 import torch, torch.nn as nn, torch.nn.functional as F
 from .model import attention_mask
-from .data import pad_left
+from .data import pad_left, score_batches, trim_padding
 
 # %% auto #0
 __all__ = ['SASRecConfig', 'SASRec']
@@ -51,8 +51,9 @@ class SASRec(nn.Module):
 
     def hidden(self, x:torch.Tensor) -> torch.Tensor:
         "(B, T, d) representations; position t sees items 1..t only."
-        T = x.shape[1]
-        h = self.item_emb(x) + self.pos(torch.arange(T, device=x.device))[None]
+        T, L = x.shape[1], self.cfg.max_len
+        if T > L: raise ValueError(f"rows of width {T}: SASRec takes at most max_len={L} positions")
+        h = self.item_emb(x) + self.pos(torch.arange(L - T, L, device=x.device))[None]  # positions count from the right end
         return self.encoder(self.drop(self.norm(h)), mask=attention_mask(x, self.cfg.n_heads, causal=True))
 
     def logits(self, h:torch.Tensor) -> torch.Tensor:
@@ -72,11 +73,15 @@ class SASRec(nn.Module):
     def after_step(self, out:dict): pass
 
     @torch.no_grad()
-    def score(self, histories:list, batch_size:int=1024, **kwargs) -> torch.Tensor:
+    def score(self, histories:list, batch_size:int=1024,
+              by_length:bool=False, # score histories of similar length together, cut of their leading padding (faster)
+              **kwargs) -> torch.Tensor:
         "Next-item probabilities after each history, (len(histories), n_items+2)."
-        was = self.training; self.eval(); dev = next(self.parameters()).device; out = []
-        for lo in range(0, len(histories), batch_size):
-            x = pad_left(histories[lo:lo + batch_size], self.cfg.max_len).to(dev)
-            out.append(F.softmax(self.logits(self.hidden(x)[:, -1]), -1))
+        was = self.training; self.eval(); dev = next(self.parameters()).device
+        out = torch.zeros(len(histories), self.cfg.n_items + 2, device=dev)
+        for idx in score_batches(histories, batch_size, by_length):
+            x = pad_left([histories[i] for i in idx], self.cfg.max_len)
+            x = (trim_padding(x) if by_length else x).to(dev)
+            out[torch.as_tensor(idx, device=dev)] = F.softmax(self.logits(self.hidden(x)[:, -1]), -1)
         self.train(was)
-        return torch.cat(out)
+        return out

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, torch
 from tqdm.auto import tqdm
 import diffrec_nb
-from .data import Sequences, Split, atomic_write, leave_one_out, load_dataset, training_samples
+from .data import Sequences, Split, atomic_write, leave_one_out, load_dataset, training_samples, length_batches
 from .metrics import poprec_metrics
 from .model import DiffRec, DiffRecConfig
 from .sasrec import SASRec, SASRecConfig
@@ -41,6 +41,9 @@ class RunConfig:
     resume: bool = True         # continue from out_dir/last.pt when it exists (with more epochs: train a finished run further)
     max_minutes: float = 0      # stop (with a checkpoint) after this long; 0 = no limit. Rerun to continue.
     progress: bool = True       # progress bars
+    bucket: int = 0             # 0 = random batches at full width T (the paper's loop; every stored result); k > 0 = sort rows
+                                #   by length within pools of k batches, cut each batch's leading padding and score in
+                                #   length order: the same model, several times less work on short sequences (see 11_bench)
 
 DEFAULT_SAMPLES = {'diffrec': 'prefixes', 'sasrec': 'user'}  # DiffRec trains on one target per row, SASRec on every position
 
@@ -78,20 +81,36 @@ def load_checkpoint(path:Path) -> dict:
     return torch.load(path, map_location='cpu', weights_only=False)
 
 # %% ../nbs/07_train.ipynb #62c597c2
+def _every_position(model) -> bool:
+    "Whether a model learns from every position of a row (SASRec-CE, the dense DiffRec) rather than from its last item."
+    return isinstance(model, SASRec) or getattr(model.cfg, 'targets', 'last') == 'all'
+
 def _check_finite(loss:torch.Tensor, epoch:int, step:int, idx:torch.Tensor):
     "Raise if a loss is NaN or infinite, naming where it happened."
     if not torch.isfinite(loss).all():
         raise FloatingPointError(f"non-finite loss {loss.item()} at epoch {epoch}, step {step} (batch of {len(idx)} rows, "
                                  f"first rows {idx[:5].tolist()}); lower the learning rate or check the data")
 
-def _train_epoch(model, opt, rows:torch.Tensor, bs:int, g:torch.Generator, epoch:int, run:RunConfig, dev) -> dict:
+def _batches(rows:torch.Tensor, lengths:torch.Tensor, bs:int, g:torch.Generator, bucket:int,
+             every_position:bool=False, # the model learns from every position: sorted batches hold equal numbers of targets
+            ) -> list:
+    "The epoch's (row indices, width) batches: random and full-width, or pooled by length (`RunConfig.bucket`)."
+    if not bucket:
+        perm = torch.randperm(len(rows), generator=g).to(rows.device)  # one copy an epoch: a copy per batch would sync a GPU
+        return [(idx, rows.shape[1]) for idx in perm.split(bs)]
+    bl = length_batches(lengths, bs, bucket, g, lengths - 1 if every_position else None)  # host-side lengths: no device sync
+    perm = torch.cat([b for b, _ in bl]).to(rows.device)
+    return [(idx, w) for idx, (_, w) in zip(perm.split([len(b) for b, _ in bl]), bl)]
+
+def _train_epoch(model, opt, rows:torch.Tensor, bs:int, g:torch.Generator, epoch:int, run:RunConfig, dev,
+                 lengths:torch.Tensor|None=None, # (S,) items per row on the host, for `run.bucket`
+                ) -> dict:
     "One pass over the shuffled training rows; returns mean loss parts."
     model.train(); sums, steps = {}, 0
-    perm = torch.randperm(len(rows), generator=g).to(rows.device)  # one copy an epoch: a copy per batch would sync a GPU
-    batches = perm.split(bs)
-    for step, idx in enumerate(tqdm(batches, desc=f'epoch {epoch}', leave=False, disable=not run.progress)):
+    batches = _batches(rows, lengths, bs, g, run.bucket, _every_position(model))
+    for step, (idx, w) in enumerate(tqdm(batches, desc=f'epoch {epoch}', leave=False, disable=not run.progress)):
         with torch.autocast('cuda', dtype=torch.bfloat16, enabled=run.amp and dev.type == 'cuda'):
-            out = train_step(model, opt, rows[idx], g if dev.type == 'cpu' else None)
+            out = train_step(model, opt, rows[idx][:, rows.shape[1] - w:], g if dev.type == 'cpu' else None)
         if dev.type == 'cpu' or step == len(batches) - 1: _check_finite(out['loss'], epoch, step, idx)
         for k in ('loss', 'mse', 'rec'):
             if k in out: sums[k] = sums.get(k, 0) + out[k].detach().float().mean()
@@ -105,12 +124,14 @@ def _protocol(run:RunConfig, data:Sequences, split:Split, rows:torch.Tensor, dev
                 stride=run.stride if samples == 'window' else None, split='leave-one-out (last = test, second-to-last = valid)',
                 ranking='full ranking over all items, tie rule: by item id', exclude_history=run.exclude_history,
                 selection='best validation NDCG@10 (test evaluated once, on the selected checkpoint)',
+                batches=f'sorted by length in pools of {run.bucket}, leading padding cut' if run.bucket else 'random, full width',
                 device=str(dev), torch=torch.__version__, diffrec_nb=diffrec_nb.__version__, python=platform.python_version())
 
 def _eval_kwargs(run:RunConfig, model) -> dict:
     "Scoring options for the model's `score`."
-    if isinstance(model, DiffRec): return dict(method=run.eval_method, seeds=list(range(model.cfg.n_seeds)))
-    return {}
+    kw = dict(by_length=True) if run.bucket else {}
+    if isinstance(model, DiffRec): return kw | dict(method=run.eval_method, seeds=list(range(model.cfg.n_seeds)))
+    return kw
 
 # %% ../nbs/07_train.ipynb #d76ab1b5
 def _poprec(run:RunConfig, split:Split, proto:dict, out:Path) -> dict:
@@ -152,6 +173,7 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     "Train, validate every epoch, early-stop, evaluate the best checkpoint on test; returns the results dict."
     t_start, out, dev = time.time(), Path(run.out_dir), resolve_device(run.device)
     if run.model not in (*MODELS, 'poprec'): raise ValueError(f"model={run.model!r}: expected one of {[*MODELS, 'poprec']}")
+    if run.bucket < 0: raise ValueError(f"bucket={run.bucket}: expected 0 (random batches) or a pool size >= 1")
     out.mkdir(parents=True, exist_ok=True)
     cls, ccls = MODELS.get(run.model, (None, None))
     cfg = cfg if cfg is not None else (ccls() if ccls else None)
@@ -162,7 +184,8 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     cfg = replace(cfg, n_items=data.n_items)
     torch.manual_seed(cfg.seed); random.seed(cfg.seed); np.random.seed(cfg.seed)
     model = cls(cfg).to(dev)
-    rows = training_samples(split.train, model.row_len, samples, run.stride).to(dev)
+    rows = training_samples(split.train, model.row_len, samples, run.stride)
+    lengths, rows = (rows != 0).sum(1), rows.to(dev)
     opt, g = torch.optim.Adam(model.parameters(), lr=cfg.lr), torch.Generator().manual_seed(cfg.seed)
     st = dict(epoch=0, best=-1.0, best_epoch=0, bad=0, log=[], wall_s=0.0)
     if run.resume and (out/'last.pt').exists(): st = _resume(out, run, cfg, model, opt, g)
@@ -170,7 +193,7 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     while st['epoch'] < cfg.epochs and st['bad'] < run.patience:
         if run.max_minutes and time.time() - t_start > 60 * run.max_minutes: break
         t0 = time.time(); ep = st['epoch'] + 1
-        tr = _train_epoch(model, opt, rows, cfg.batch_size, g, ep, run, dev)
+        tr = _train_epoch(model, opt, rows, cfg.batch_size, g, ep, run, dev, lengths)
         val = evaluate_model(model, split, 'valid', run.exclude_history, **_eval_kwargs(run, model))
         st['epoch'], st['wall_s'] = ep, st['wall_s'] + time.time() - t0
         if val['NDCG@10'] > st['best']:
