@@ -14,7 +14,7 @@ from .train import resolve_device
 
 # %% auto #0
 __all__ = ['JEMALLOC_CONF', 'epoch_rows', 'benchmark', 'find_jemalloc', 'jemalloc_env', 'step_seconds', 'allocator_benchmark',
-           'bucket_benchmark', 'bucket_speedup']
+           'split_benchmark', 'split_speedup', 'batching_table']
 
 # %% ../nbs/11_bench.ipynb #89751fa0
 def _median_time(fn, reps:int, warmup:int, dev:torch.device) -> float:
@@ -141,43 +141,61 @@ def _bench_model(name:str, n_items:int, d:int, quick:bool):
     if name not in ('diffrec', 'dense'): raise ValueError(f"model={name!r}: expected 'diffrec', 'dense' or 'sasrec'")
     return DiffRec(DiffRecConfig(n_items=n_items, d=d, **small, **(DENSE if name == 'dense' else {}))), 'user' if name == 'dense' else 'prefixes'
 
-def bucket_benchmark(data:str='beauty', # dataset name or file
-                     models=('diffrec', 'dense', 'sasrec'), # the paper's DiffRec, the dense DiffRec, SASRec-CE
-                     d:int=64, # hidden size (64: the CPU-sized runs of 08)
-                     pool:int=50, # `RunConfig.bucket`
-                     batches:int=20, # training steps timed per mode
-                     eval_users:int=2048, # validation users scored per mode
-                     quick:bool=False, # tiny sizes on the generated sample, in seconds
-                     data_dir:str|None=None) -> pd.DataFrame:
-    "Epoch and evaluation seconds with random full-width batches and with batches by length, measured in one run."
-    from diffrec_nb.data import load_dataset, leave_one_out, training_samples
-    from diffrec_nb.train import _batches, _eval_kwargs, _every_position, RunConfig
+def split_benchmark(data:str='beauty', # dataset name or file
+                    models=('diffrec', 'dense', 'sasrec'), # the paper's DiffRec, the dense DiffRec, SASRec-CE
+                    d:int=64, # hidden size (64: the CPU-sized runs of 08)
+                    split:int=4, # `RunConfig.split`
+                    batches:int=20, # training steps timed per mode
+                    eval_users:int=4096, # validation users scored per mode (several scoring batches of 1,024)
+                    quick:bool=False, # tiny sizes on the generated sample, in seconds
+                    data_dir:str|None=None) -> pd.DataFrame:
+    "Epoch and validation seconds with whole batches and with batches in slices, measured in one run on the CPU."
+    from diffrec_nb.data import load_dataset, leave_one_out, training_samples, length_slices
+    from diffrec_nb.train import split_step, _eval_kwargs, RunConfig
     if quick: data, d, batches, eval_users = 'sample', 16, 3, 128
-    split = leave_one_out(load_dataset(data, data_dir)); dev = torch.device('cpu'); out = {}
+    split_ = leave_one_out(load_dataset(data, data_dir)); out = {}
     for name in models:
         torch.manual_seed(0)
-        model, samples = _bench_model(name, split.n_items, d, quick)
-        rows = training_samples(split.train, model.row_len, samples); lengths = (rows != 0).sum(1)
-        opt, hist = torch.optim.Adam(model.parameters()), split.valid_hist[:eval_users]
-        for bucket in (0, pool):
+        model, samples = _bench_model(name, split_.n_items, d, quick)
+        rows = training_samples(split_.train, model.row_len, samples); lengths = (rows != 0).sum(1)
+        opt, hist = torch.optim.Adam(model.parameters()), split_.valid_hist[:eval_users]
+        idxs = torch.randperm(len(rows), generator=torch.Generator().manual_seed(0)).split(256)
+        for k in (0, split):
             g = torch.Generator().manual_seed(0)
-            bl = _batches(rows, lengths, 256, g, bucket, _every_position(model))   # the batches `train` makes
-            steps = [lambda idx=idx, w=w: train_step(model, opt, rows[idx][:, rows.shape[1] - w:], g) for idx, w in bl[:batches + 2]]
-            model.train(); [s() for s in steps[:2]]                                   # warm-up
-            t0 = time.perf_counter(); [s() for s in steps[2:]]; step_s = (time.perf_counter() - t0) / len(steps[2:])
-            kw = _eval_kwargs(RunConfig(bucket=bucket), model)
-            t0 = time.perf_counter(); model.score(hist, **kw); eval_s = (time.perf_counter() - t0) * len(split.valid_hist) / len(hist)
-            out[(name, bucket)] = {'training rows': len(rows), 'mean width': sum(len(b) * w for b, w in bl) / len(rows),
-                                   'epoch s (est.)': step_s * len(bl), 'validation s (est.)': eval_s}
-    df = pd.DataFrame(out).T; df.index.names = ['model', 'bucket']
-    df.attrs['setup'] = (f"CPU, torch threads={torch.get_num_threads()}, data={data}, d={d}, batch=256, pool={pool}, "
+            step = (lambda i: split_step(model, opt, rows[i], lengths[i], k, g)) if k else (lambda i: train_step(model, opt, rows[i], g))
+            model.train(); [step(i) for i in idxs[:2]]                                      # warm-up
+            t0 = time.perf_counter(); [step(i) for i in idxs[2:batches + 2]]
+            step_s = (time.perf_counter() - t0) / len(idxs[2:batches + 2])
+            kw = _eval_kwargs(RunConfig(split=k), model); model.score(hist[:64], **kw)             # warm-up
+            t0 = time.perf_counter(); model.score(hist, **kw)
+            eval_s = (time.perf_counter() - t0) * len(split_.valid_hist) / len(hist)
+            width = sum(len(s) * w for i in idxs for s, w in length_slices(lengths[i], k)) / len(rows) if k else rows.shape[1]
+            out[(name, k)] = {'training rows': len(rows), 'mean width': width, 'epoch s (est.)': step_s * len(idxs), 'validation s (est.)': eval_s}
+    df = pd.DataFrame(out).T; df.index.names = ['model', 'split']
+    df.attrs['setup'] = (f"CPU, torch threads={torch.get_num_threads()}, data={data}, d={d}, batch=256, split={split}, "
                          f"{batches} steps and {len(hist)} validation users timed per mode")
     print(df.attrs['setup'])
     return df
 
-def bucket_speedup(df:pd.DataFrame) -> pd.DataFrame:
-    "Per model: random-batch seconds divided by by-length seconds, for an epoch and a validation pass."
-    r, b = df.xs(0, level='bucket'), df[df.index.get_level_values('bucket') > 0].droplevel('bucket')
-    return pd.DataFrame({'mean width, random': r['mean width'], 'mean width, by length': b['mean width'],
+def split_speedup(df:pd.DataFrame) -> pd.DataFrame:
+    "Per model: whole-batch seconds divided by sliced seconds, for an epoch and a validation pass."
+    r, b = df.xs(0, level='split'), df[df.index.get_level_values('split') > 0].droplevel('split')
+    return pd.DataFrame({'mean width, whole': r['mean width'], 'mean width, slices': b['mean width'],
                          'epoch speed-up': r['epoch s (est.)'] / b['epoch s (est.)'],
                          'validation speed-up': r['validation s (est.)'] / b['validation s (est.)']})
+
+# %% ../nbs/11_bench.ipynb #667678ee
+def batching_table(results=None, # the results folder (default: `experiments.RESULTS`)
+                  ) -> pd.DataFrame:
+    "The Beauty runs with whole batches, pooled batches and batches in slices, side by side: NDCG@10 and time."
+    from diffrec_nb.experiments import RESULTS, DENSE_NAME, load_results
+    root = Path(results or RESULTS)
+    df = pd.concat([load_results(root/f'{g}.csv') for g in ('beauty-cpu', 'bucket-cpu', 'split-cpu') if (root/f'{g}.csv').exists()])
+    sas = 'SASRec-CE, untied, item init std 1.0'
+    df = df[df['name'].str.startswith((sas, DENSE_NAME)) & ~df['name'].str.contains('epochs')].copy()
+    df['model'] = df['name'].map(lambda n: 'SASRec-CE' if n.startswith(sas) else 'dense DiffRec')
+    df['seed'] = df['name'].str.contains('seed 1').astype(int)
+    df['batches'] = df['grid'].map({'beauty-cpu': 'whole', 'split-cpu': 'whole, in 4 slices'}).fillna(
+        df['name'].map(lambda n: 'pooled by length, ' + ('per-batch mean' if 'per-batch mean' in n else 'equal targets')))
+    df['s / epoch'] = df['wall_s'] / df['epochs_run']
+    return df.set_index(['model', 'batches', 'seed'])[['epochs_run', 'valid_NDCG@10', 'test_NDCG@10', 's / epoch']].sort_index()

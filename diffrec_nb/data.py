@@ -13,7 +13,7 @@ import numpy as np, pandas as pd, torch
 # %% auto #0
 __all__ = ['DATA_ENV', 'DATASETS', 'SAMPLE_MODES', 'PAPER_TABLE1', 'SOURCES', 'get_data_dir', 'DataError', 'Sequences',
            'read_sequences', 'make_synthetic', 'atomic_write', 'write_sequences', 'load_dataset', 'Split',
-           'leave_one_out', 'pad_left', 'training_samples', 'trim_padding', 'length_batches', 'score_batches',
+           'leave_one_out', 'pad_left', 'training_samples', 'trim_padding', 'length_slices', 'score_batches',
            'inference_rows', 'dataset_stats', 'table1', 'read_amazon_reviews', 'read_ml1m_ratings', 'k_core',
            'build_sequences', 'Source', 'download', 'prepare']
 
@@ -222,26 +222,13 @@ def trim_padding(x:torch.Tensor, # (B, T) left-padded rows
     w = max(int((x != 0).sum(1).max()), 1) if len(x) else 1
     return x[:, x.shape[1] - w:]
 
-def _cut(c:torch.Tensor, targets:torch.Tensor|None, batch_size:int, budget:float) -> list:
-    "Split sorted row indices `c` into batches of `batch_size` rows, or of about `budget` targets each."
-    if targets is None: return list(c.split(batch_size))
-    group = ((targets[c].double().cumsum(0) - 1e-9) // budget).long()  # batch k: cumulative targets in (k·budget, (k+1)·budget]
-    return list(c.split(torch.unique_consecutive(group, return_counts=True)[1].tolist()))
-
-def length_batches(lengths:torch.Tensor, # (S,) non-padding items per row
-                   batch_size:int, # rows per batch (with `targets`: rows of an average batch)
-                   pool:int=50, # sort by length within pools of this many batches; 0 = plain random batches
-                   generator:torch.Generator|None=None,
-                   targets:torch.Tensor|None=None, # (S,) targets per row: batches then hold about batch_size × their mean each
-                  ) -> list:
-    "Shuffled (row indices, width) batches; the width is the batch's longest row, so `rows[idx][:, -width:]` loses nothing."
-    if batch_size < 1 or pool < 0: raise ValueError(f"batch_size={batch_size}, pool={pool}: expected batch_size >= 1 and pool >= 0")
-    lengths = lengths.cpu(); targets = None if targets is None else targets.cpu()
-    perm = torch.randperm(len(lengths), generator=generator)
-    if not pool: return [(b, int(lengths[b].max())) for b in perm.split(batch_size)]
-    budget = batch_size * float(targets.double().mean()) if targets is not None else 0.
-    batches = [b for c in perm.split(batch_size * pool) for b in _cut(c[lengths[c].argsort(stable=True)], targets, batch_size, budget)]
-    return [(b, int(lengths[b].max())) for b in (batches[i] for i in torch.randperm(len(batches), generator=generator))]
+def length_slices(lengths:torch.Tensor, # (B,) non-padding items of each row of one batch
+                  k:int, # slices
+                 ) -> list:
+    "The batch's rows sorted by length and cut into k slices of (nearly) equal size: (positions in the batch, width) pairs."
+    if k < 1: raise ValueError(f"k={k}: expected at least one slice")
+    order = lengths.cpu().argsort(stable=True)
+    return [(s, int(lengths[s].max())) for s in order.tensor_split(k) if len(s)]
 
 def score_batches(histories:list, # item-id lists
                   batch_size:int, # histories per batch

@@ -98,10 +98,12 @@ def get_extra_state(self:DiffRec): return self.sampler.state_dict()
 def set_extra_state(self:DiffRec, state): self.sampler.load_state_dict(state)
 
 @patch
-def training_loss(self:DiffRec, x:torch.Tensor, generator:torch.Generator|None=None) -> dict:
+def training_loss(self:DiffRec, x:torch.Tensor, generator:torch.Generator|None=None,
+                  batch_totals:tuple|None=None, # (rows, targets) of the whole batch when x is one slice of it (see `loss`)
+                 ) -> dict:
     "Algorithm 1, lines 3-12 on a batch of training rows: draw n ~ p_n, return the weighted loss and its parts."
     n, w = self.sampler.sample(len(x), generator, x.device)                    # line 3
-    return self.loss(x, n, w, generator=generator) | {'n': n}                   # lines 4-12
+    return self.loss(x, n, w, generator=generator, batch_totals=batch_totals) | {'n': n}  # lines 4-12
 
 @patch
 def after_step(self:DiffRec, out:dict):

@@ -172,9 +172,11 @@ class DiffRec(nn.Module):
 def loss(self:DiffRec, x:torch.Tensor, # (B, T) training rows, target at position T
           n:torch.Tensor, # (B,) diffusion steps
           weight:torch.Tensor|None=None, # (B,) importance weights 1/(N p_n) (Eq. 18); None = 1
-          noise:torch.Tensor|None=None, generator:torch.Generator|None=None) -> dict:
+          noise:torch.Tensor|None=None, generator:torch.Generator|None=None,
+          batch_totals:tuple|None=None, # (rows, targets) of the whole batch when x is one slice of it: the loss is the slice's share
+         ) -> dict:
     "The DiffRec objective on a batch: weighted MSE (Eq. 17's L_n) plus the Rec loss; returns the parts too."
-    if self.cfg.targets == 'all': return self.loss_all(x, n, weight, noise, generator)  # the dense variant, below
+    if self.cfg.targets == 'all': return self.loss_all(x, n, weight, noise, generator, batch_totals)  # the dense variant, below
     h0, hn = self.forward_process(x, n, noise, generator)
     f = self.dsr(hn, n, x)                                                   # f_theta(h_T^n, n)
     mse = ((h0[:, -1] - f) ** 2).mean(-1)                                    # Eq. (17): L_n = ||h_T^0 - f_theta(h_T^n, n)||^2
@@ -184,13 +186,16 @@ def loss(self:DiffRec, x:torch.Tensor, # (B, T) training rows, target at positio
         h_rec = self.dsr(self.forward_process(x, nN, generator=generator)[1], nN, x)
     rec = F.cross_entropy(self.logits(h_rec), x[:, -1], reduction='none')    # Eq. (13): -log p(v_T | h_T^0)
     w = torch.ones_like(mse) if weight is None else weight
-    return dict(loss=self.cfg.mse_weight * (w * mse).mean() + rec.mean(), mse=mse.detach(), rec=rec.detach(), f=f)
+    avg = (lambda v: v.mean()) if batch_totals is None else (lambda v: v.sum() / batch_totals[0])  # over the rows of the batch
+    return dict(loss=self.cfg.mse_weight * avg(w * mse) + avg(rec), mse=mse.detach(), rec=rec.detach(), f=f)
 
 # %% ../nbs/04_diffrec.ipynb #755d9113
 @patch
 def loss_all(self:DiffRec, x:torch.Tensor, # (B, T) training rows; position t's target is v_{t+1}
              n:torch.Tensor, # (B,) diffusion steps, one per row
-             weight:torch.Tensor|None=None, noise:torch.Tensor|None=None, generator:torch.Generator|None=None) -> dict:
+             weight:torch.Tensor|None=None, noise:torch.Tensor|None=None, generator:torch.Generator|None=None,
+             batch_totals:tuple|None=None, # (rows, targets) of the whole batch when x is one slice of it
+            ) -> dict:
     "The dense variant's objective: Eq. 17's weighted MSE and the Rec loss at every position that has a target."
     h0 = self.embed(x); tgt = h0[:, 1:]                                   # E(v_{t+1}) for t = 1..T-1
     hn = q_sample(self.schedule, tgt, n, noise=noise, generator=generator) # Eq. (7) applied to every next item
@@ -206,5 +211,7 @@ def loss_all(self:DiffRec, x:torch.Tensor, # (B, T) training rows; position t's 
     kb = keep.bool()  # logits only where there is a target: on short sequences most of a row is padding
     ce = torch.zeros_like(keep).masked_scatter(kb, F.cross_entropy(self.logits(h_rec[kb]), x[:, 1:][kb], reduction='none'))
     w = torch.ones_like(mse) if weight is None else weight
-    loss = self.cfg.mse_weight * (w * mse).mean() + (ce * keep).sum() / keep.sum().clamp(min=1)  # Rec loss: mean over every target
+    R, K = (len(x), keep.sum().clamp(min=1)) if batch_totals is None else batch_totals
+    mse_term = (w * mse).mean() if batch_totals is None else (w * mse).sum() / R
+    loss = self.cfg.mse_weight * mse_term + (ce * keep).sum() / K  # Rec loss: mean over every target of the batch
     return dict(loss=loss, mse=mse.detach(), rec=((ce * keep).sum(1) / cnt).detach(), f=f[:, -1])

@@ -63,11 +63,14 @@ class SASRec(nn.Module):
         return z
 
     def training_loss(self, x:torch.Tensor, # (B, T+1) training rows
-                      generator=None) -> dict:
-        "Full-softmax cross-entropy of the next item at every non-padding position."
+                      generator=None,
+                      batch_totals:tuple|None=None, # (rows, targets) of the whole batch when x is one slice of it
+                     ) -> dict:
+        "Full-softmax cross-entropy of the next item at every non-padding position (a slice's share of its batch's)."
         inp, tgt = x[:, :-1], x[:, 1:]
         keep = (inp != 0) & (tgt != 0)
-        ce = F.cross_entropy(self.logits(self.hidden(inp)[keep]), tgt[keep])
+        lg = self.logits(self.hidden(inp)[keep])
+        ce = F.cross_entropy(lg, tgt[keep]) if batch_totals is None else F.cross_entropy(lg, tgt[keep], reduction='sum') / batch_totals[1]
         return dict(loss=ce, rec=ce.detach()[None])
 
     def after_step(self, out:dict): pass

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, torch
 from tqdm.auto import tqdm
 import diffrec_nb
-from .data import Sequences, Split, atomic_write, leave_one_out, load_dataset, training_samples, length_batches
+from .data import Sequences, Split, atomic_write, leave_one_out, load_dataset, training_samples, length_slices
 from .metrics import poprec_metrics
 from .model import DiffRec, DiffRecConfig
 from .sasrec import SASRec, SASRecConfig
@@ -18,7 +18,7 @@ from .efficient import evaluate_model, train_step
 
 # %% auto #0
 __all__ = ['MODELS', 'DEFAULT_SAMPLES', 'RunConfig', 'subset_users', 'resolve_device', 'save_checkpoint', 'load_checkpoint',
-           'continue_run', 'train', 'load_run']
+           'split_step', 'continue_run', 'train', 'load_run']
 
 # %% ../nbs/07_train.ipynb #f2842d8e
 MODELS = {'diffrec': (DiffRec, DiffRecConfig), 'sasrec': (SASRec, SASRecConfig)}  # name -> (class, config class)
@@ -41,9 +41,9 @@ class RunConfig:
     resume: bool = True         # continue from out_dir/last.pt when it exists (with more epochs: train a finished run further)
     max_minutes: float = 0      # stop (with a checkpoint) after this long; 0 = no limit. Rerun to continue.
     progress: bool = True       # progress bars
-    bucket: int = 0             # 0 = random batches at full width T (the paper's loop; every stored result); k > 0 = sort rows
-                                #   by length within pools of k batches, cut each batch's leading padding and score in
-                                #   length order: the same model, several times less work on short sequences (see 11_bench)
+    split: int = 0              # 0 = each batch in one pass at full width T (every stored result); k >= 1 = run each random
+                                #   batch as k slices of similar length cut of their padding, gradients summed, and score
+                                #   in length order: the same steps, less work on short sequences (a CPU speed-up, 11_bench)
 
 DEFAULT_SAMPLES = {'diffrec': 'prefixes', 'sasrec': 'user'}  # DiffRec trains on one target per row, SASRec on every position
 
@@ -91,26 +91,32 @@ def _check_finite(loss:torch.Tensor, epoch:int, step:int, idx:torch.Tensor):
         raise FloatingPointError(f"non-finite loss {loss.item()} at epoch {epoch}, step {step} (batch of {len(idx)} rows, "
                                  f"first rows {idx[:5].tolist()}); lower the learning rate or check the data")
 
-def _batches(rows:torch.Tensor, lengths:torch.Tensor, bs:int, g:torch.Generator, bucket:int,
-             every_position:bool=False, # the model learns from every position: sorted batches hold equal numbers of targets
-            ) -> list:
-    "The epoch's (row indices, width) batches: random and full-width, or pooled by length (`RunConfig.bucket`)."
-    if not bucket:
-        perm = torch.randperm(len(rows), generator=g).to(rows.device)  # one copy an epoch: a copy per batch would sync a GPU
-        return [(idx, rows.shape[1]) for idx in perm.split(bs)]
-    bl = length_batches(lengths, bs, bucket, g, lengths - 1 if every_position else None)  # host-side lengths: no device sync
-    perm = torch.cat([b for b, _ in bl]).to(rows.device)
-    return [(idx, w) for idx, (_, w) in zip(perm.split([len(b) for b, _ in bl]), bl)]
+def split_step(model, opt:torch.optim.Optimizer, x:torch.Tensor, # (B, T) one batch of training rows
+               lengths:torch.Tensor, # (B,) their non-padding items (on the host)
+               k:int, # slices
+               generator:torch.Generator|None=None) -> dict:
+    "`train_step` on a batch run as k slices of similar length, each cut of its padding: gradients summed, one step."
+    targets = int((lengths - 1).clamp(min=0).sum()) if _every_position(model) else len(x)
+    opt.zero_grad(set_to_none=True); outs = []
+    for s, w in length_slices(lengths, k):
+        out = model.training_loss(x[s.to(x.device)][:, x.shape[1] - w:], generator, batch_totals=(len(x), targets))
+        out['loss'].backward(); outs.append(out)  # each slice's loss is its share: the gradients add up to the batch's
+    opt.step()
+    for out in outs: model.after_step(out)       # DiffRec's step sampler: every slice drew from the same p_n, as one batch does
+    cat = lambda key: torch.cat([o[key] for o in outs]) if isinstance(model, DiffRec) else sum(o[key] for o in outs)  # per row / shares
+    return {'loss': sum(o['loss'].detach() for o in outs)} | {key: cat(key) for key in ('mse', 'rec') if key in outs[0]}
 
 def _train_epoch(model, opt, rows:torch.Tensor, bs:int, g:torch.Generator, epoch:int, run:RunConfig, dev,
-                 lengths:torch.Tensor|None=None, # (S,) items per row on the host, for `run.bucket`
+                 lengths:torch.Tensor|None=None, # (S,) items per row on the host, for `run.split`
                 ) -> dict:
     "One pass over the shuffled training rows; returns mean loss parts."
     model.train(); sums, steps = {}, 0
-    batches = _batches(rows, lengths, bs, g, run.bucket, _every_position(model))
-    for step, (idx, w) in enumerate(tqdm(batches, desc=f'epoch {epoch}', leave=False, disable=not run.progress)):
+    perm = torch.randperm(len(rows), generator=g)
+    batches = perm.to(rows.device).split(bs)  # one copy an epoch: a copy per batch would sync a GPU
+    for step, (idx, idx_host) in enumerate(zip(tqdm(batches, desc=f'epoch {epoch}', leave=False, disable=not run.progress), perm.split(bs))):
+        gen = g if dev.type == 'cpu' else None
         with torch.autocast('cuda', dtype=torch.bfloat16, enabled=run.amp and dev.type == 'cuda'):
-            out = train_step(model, opt, rows[idx][:, rows.shape[1] - w:], g if dev.type == 'cpu' else None)
+            out = split_step(model, opt, rows[idx], lengths[idx_host], run.split, gen) if run.split else train_step(model, opt, rows[idx], gen)
         if dev.type == 'cpu' or step == len(batches) - 1: _check_finite(out['loss'], epoch, step, idx)
         for k in ('loss', 'mse', 'rec'):
             if k in out: sums[k] = sums.get(k, 0) + out[k].detach().float().mean()
@@ -124,12 +130,12 @@ def _protocol(run:RunConfig, data:Sequences, split:Split, rows:torch.Tensor, dev
                 stride=run.stride if samples == 'window' else None, split='leave-one-out (last = test, second-to-last = valid)',
                 ranking='full ranking over all items, tie rule: by item id', exclude_history=run.exclude_history,
                 selection='best validation NDCG@10 (test evaluated once, on the selected checkpoint)',
-                batches=f'sorted by length in pools of {run.bucket}, leading padding cut' if run.bucket else 'random, full width',
+                batches=f'random, each run as {run.split} slices by length cut of padding' if run.split else 'random, full width',
                 device=str(dev), torch=torch.__version__, diffrec_nb=diffrec_nb.__version__, python=platform.python_version())
 
 def _eval_kwargs(run:RunConfig, model) -> dict:
     "Scoring options for the model's `score`."
-    kw = dict(by_length=True) if run.bucket else {}
+    kw = dict(by_length=True) if run.split else {}
     if isinstance(model, DiffRec): return kw | dict(method=run.eval_method, seeds=list(range(model.cfg.n_seeds)))
     return kw
 
@@ -173,7 +179,7 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     "Train, validate every epoch, early-stop, evaluate the best checkpoint on test; returns the results dict."
     t_start, out, dev = time.time(), Path(run.out_dir), resolve_device(run.device)
     if run.model not in (*MODELS, 'poprec'): raise ValueError(f"model={run.model!r}: expected one of {[*MODELS, 'poprec']}")
-    if run.bucket < 0: raise ValueError(f"bucket={run.bucket}: expected 0 (random batches) or a pool size >= 1")
+    if run.split < 0: raise ValueError(f"split={run.split}: expected 0 (whole batches) or a number of slices >= 1")
     out.mkdir(parents=True, exist_ok=True)
     cls, ccls = MODELS.get(run.model, (None, None))
     cfg = cfg if cfg is not None else (ccls() if ccls else None)
