@@ -91,16 +91,22 @@ def jemalloc_env(lib:str|None=None, # the library (default: `find_jemalloc()`)
     return {'LD_PRELOAD': lib, 'MALLOC_CONF': JEMALLOC_CONF}
 
 # %% ../nbs/11_bench.ipynb #bf596447
-def step_seconds(model:str='sasrec', # 'sasrec' (SASRec-CE) or 'dense' (the dense DiffRec)
+def _bench_model(name:str, n_items:int, d:int, quick:bool=False, max_len:int=50):
+    "A model of the benchmarks: 'diffrec' (the paper's), 'dense' (`DENSE`) or 'sasrec' (SASRec-CE), and its sampling."
+    from diffrec_nb.experiments import DENSE
+    small = dict(n_layers=1, N=100, n_seeds=2) if quick else {}
+    if name == 'sasrec': return SASRec(SASRecConfig(n_items=n_items, max_len=max_len, d=d, n_layers=small.get('n_layers', 2))), 'user'
+    if name not in ('diffrec', 'dense'): raise ValueError(f"model={name!r}: expected 'diffrec', 'dense' or 'sasrec'")
+    cfg = DiffRecConfig(n_items=n_items, max_len=max_len, d=d, **small, **(DENSE if name == 'dense' else {}))
+    return DiffRec(cfg), 'user' if name == 'dense' else 'prefixes'
+
+def step_seconds(model:str='sasrec', # 'sasrec' (SASRec-CE), 'dense' (the dense DiffRec) or 'diffrec' (the paper's)
                  d:int=64, T:int=50, B:int=256, n_items:int=12101, reps:int=5) -> dict:
     "Median seconds of one training step of `model` in this process, and whether jemalloc is loaded here."
-    from diffrec_nb.experiments import DENSE
     torch.manual_seed(0)
     g = torch.Generator().manual_seed(0)
-    if model == 'sasrec': m, L = SASRec(SASRecConfig(n_items=n_items, max_len=T, d=d)), T + 1
-    elif model == 'dense': m, L = DiffRec(DiffRecConfig(n_items=n_items, max_len=T, d=d, **DENSE)), T
-    else: raise ValueError(f"model={model!r}: expected 'sasrec' or 'dense'")
-    x, opt = torch.randint(1, n_items + 1, (B, L), generator=g), torch.optim.Adam(m.parameters())
+    m = _bench_model(model, n_items, d, max_len=T)[0]
+    x, opt = torch.randint(1, n_items + 1, (B, m.row_len), generator=g), torch.optim.Adam(m.parameters())
     secs = _median_time(lambda: train_step(m, opt, x), reps, 1, torch.device('cpu'))
     maps = Path('/proc/self/maps')
     return dict(seconds=secs, jemalloc='jemalloc' in maps.read_text() if maps.exists() else False)
@@ -133,14 +139,6 @@ def allocator_benchmark(models=('sasrec', 'dense'), # see `step_seconds`
     return df
 
 # %% ../nbs/11_bench.ipynb #50a6f45c
-def _bench_model(name:str, n_items:int, d:int, quick:bool):
-    "A model of the benchmark: 'diffrec' (the paper's), 'dense' (`DENSE`) or 'sasrec' (SASRec-CE), and its sampling."
-    from diffrec_nb.experiments import DENSE
-    small = dict(n_layers=1, N=100, n_seeds=2) if quick else {}
-    if name == 'sasrec': return SASRec(SASRecConfig(n_items=n_items, d=d, n_layers=small.get('n_layers', 2))), 'user'
-    if name not in ('diffrec', 'dense'): raise ValueError(f"model={name!r}: expected 'diffrec', 'dense' or 'sasrec'")
-    return DiffRec(DiffRecConfig(n_items=n_items, d=d, **small, **(DENSE if name == 'dense' else {}))), 'user' if name == 'dense' else 'prefixes'
-
 def split_benchmark(data:str='beauty', # dataset name or file
                     models=('diffrec', 'dense', 'sasrec'), # the paper's DiffRec, the dense DiffRec, SASRec-CE
                     d:int=64, # hidden size (64: the CPU-sized runs of 08)
