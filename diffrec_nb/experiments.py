@@ -153,8 +153,10 @@ GRIDS = {
         _in_slices(_all_users(f'{name}, batches in 4 slices' + (', seed 1' if seed else ''), model, 'beauty', seed=seed, **cfg))
         for seed in (0, 1) for name, model, cfg in (('SASRec-CE, untied, item init std 1.0', 'sasrec', dict(tied=False, init_std=1.0)),
                                                     (DENSE_NAME, 'diffrec', DENSE))] +
-                 # and what slices make affordable on a CPU: the paper's DiffRec (every prefix, 131 k rows) on every Beauty user
-                 [_in_slices(_all_users('DiffRec (paper), batches in 4 slices', 'diffrec', 'beauty'))],
+                 # and what slices make affordable on a CPU: the paper's DiffRec (every prefix: 131 k rows on Beauty, 110 k on Toys) on every user
+                 [_in_slices(_all_users('DiffRec (paper), batches in 4 slices', 'diffrec', data)) for data in ('beauty', 'toys')] +
+                 # the hypothesis on Beauty: the same model with its Rec loss read from h^N, the only input inference gives it
+                 [_in_slices(_all_users('DiffRec, Rec loss from h^N, batches in 4 slices', 'diffrec', 'beauty', rec_from='noise'))],
     'table2-gpu': [spec for data in ('beauty', 'toys', 'ml-1m') for spec in (  # per dataset, the fast runs first
         run_spec('PopRec', 'poprec', dict(data=data)),
         _paper('SASRec-CE', 'sasrec', data),
@@ -263,11 +265,13 @@ def variants_table(df:pd.DataFrame, baseline:str='SASRec-CE') -> pd.DataFrame:
 def diagnose_run(folder:str|Path, # a run's folder (`run_dir`)
                  ns=(1, 100, 250, 500, 750, 900, 990, 1000), # the steps n to measure
                  n_rows:int=2000, # training rows sampled (seeded)
-                 data_dir=None) -> pd.DataFrame:
+                 data_dir=None,
+                 checkpoint:str='best', # 'best' (the selected epoch) or 'last' (the last epoch trained)
+                ) -> pd.DataFrame:
     "Per-step MSE, Rec loss and accuracy of a trained DiffRec run on its own training rows."
     from diffrec_nb.data import leave_one_out, training_samples
     from diffrec_nb.efficient import step_diagnostics
-    model, run, data = load_run(folder, data_dir)
+    model, run, data = load_run(folder, data_dir, checkpoint)
     rows = training_samples(leave_one_out(data).train, model.row_len, run.samples or 'prefixes', run.stride)
     idx = torch.randperm(len(rows), generator=torch.Generator().manual_seed(0))[:n_rows]
     return step_diagnostics(model, rows[idx], list(ns))
@@ -283,9 +287,11 @@ HEADLINE = [  # (dataset, our model, the paper's row, grid, run name)
     ('beauty', 'PopRec', 'PopRec', 'beauty-cpu', 'PopRec'),
     ('beauty', 'SASRec-CE', 'SASRec', 'beauty-cpu', 'SASRec-CE, untied, item init std 1.0, 40 epochs'),
     ('beauty', 'DiffRec dense (--preset dense)', 'DiffRec', 'beauty-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 40 epochs'),
+    ('beauty', 'DiffRec, as in the paper', 'DiffRec', 'split-cpu', 'DiffRec (paper), batches in 4 slices'),
     ('toys', 'PopRec', 'PopRec', 'toys-cpu', 'PopRec'),
     ('toys', 'SASRec-CE', 'SASRec', 'toys-cpu', 'SASRec-CE, 50 epochs'),
-    ('toys', 'DiffRec dense (--preset dense)', 'DiffRec', 'toys-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 50 epochs')]
+    ('toys', 'DiffRec dense (--preset dense)', 'DiffRec', 'toys-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 50 epochs'),
+    ('toys', 'DiffRec, as in the paper', 'DiffRec', 'split-cpu', 'DiffRec (paper), batches in 4 slices')]
 
 HEADLINE_GPU = [(ds, model, paper, 'table2-gpu', name) for ds in ('beauty', 'toys', 'ml-1m') for model, paper, name in (
     ('PopRec', 'PopRec', 'PopRec'), ('SASRec-CE', 'SASRec', 'SASRec-CE'), ('DiffRec dense (--preset dense)', 'DiffRec', DENSE_NAME))]

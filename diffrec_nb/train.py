@@ -231,9 +231,11 @@ def _finish(model, split:Split, run:RunConfig, cfg, st:dict, proto:dict, out:Pat
 # %% ../nbs/07_train.ipynb #04ceceda
 def load_run(run_dir:str|Path, # a run folder with best.pt (from `train`)
              data_dir:str|None=None, # data directory; default: the one the run used
+             checkpoint:str='best', # 'best' (the selected epoch) or 'last' (the last epoch trained)
             ) -> tuple:
-    "(model, RunConfig, data) rebuilt from a run folder's best checkpoint, model in eval mode."
-    path = Path(run_dir)/'best.pt'
+    "(model, RunConfig, data) rebuilt from a run folder's best (or last) checkpoint, model in eval mode."
+    if checkpoint not in ('best', 'last'): raise ValueError(f"checkpoint={checkpoint!r}: expected 'best' or 'last'")
+    path = Path(run_dir)/f'{checkpoint}.pt'
     if not path.exists(): raise FileNotFoundError(f"{path}: no checkpoint (train first, with --out-dir {run_dir})")
     ck = load_checkpoint(path)
     run = RunConfig(**{**ck['run'], **({'data_dir': data_dir} if data_dir else {})})
