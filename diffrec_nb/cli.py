@@ -59,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     for name, hlp in (('evaluate', 'evaluate the best checkpoint of a run'), ('recommend', 'top-k items for users of a run')):
         q = sub.add_parser(name, help=hlp); q.add_argument('--run', required=True, help='the run folder (RunConfig.out_dir)')
         q.add_argument('--data-dir'); q.add_argument('--method', choices=['one_step', 'chain'])
+        q.add_argument('--checkpoint', choices=['best', 'last'], default='best',
+                       help="'best' (the epoch selected on validation, default) or 'last' (the last epoch trained)")
         if name == 'recommend':
             q.add_argument('--user', type=int, nargs='+', required=True, help='user ids as in the dataset file')
             q.add_argument('--k', type=int, default=10)
@@ -81,7 +83,7 @@ def item_titles(data_dir=None) -> dict:
 # %% ../nbs/10_cli.ipynb #97a5fa65
 def _recommend(args) -> str:
     "Top-k lines for the requested users."
-    model, run, data = load_run(args.run, args.data_dir)
+    model, run, data = load_run(args.run, args.data_dir, args.checkpoint)
     pos = {u: i for i, u in enumerate(data.users)}
     missing = [u for u in args.user if u not in pos]
     if missing: raise ValueError(f"--user: {missing} not in {data.name}")
@@ -110,7 +112,7 @@ def main(argv:list|None=None) -> int:
         elif args.cmd == 'stats': print(table1(args.names, args.data_dir).round(4).to_string())
         elif args.cmd == 'train': print(_train(args).round(4).to_string())
         elif args.cmd == 'evaluate':
-            model, run, data = load_run(args.run, args.data_dir)
+            model, run, data = load_run(args.run, args.data_dir, args.checkpoint)
             kw = _eval_kwargs(run, model) | ({'method': args.method} if args.method else {})
             split = leave_one_out(data)
             print(pd.DataFrame({w: evaluate_model(model, split, w, run.exclude_history, **kw) for w in ('valid', 'test')}).T.round(4).to_string())
