@@ -13,8 +13,9 @@ from .efficient import train_step
 from .train import resolve_device
 
 # %% auto #0
-__all__ = ['JEMALLOC_CONF', 'epoch_rows', 'benchmark', 'find_jemalloc', 'jemalloc_env', 'step_seconds', 'allocator_benchmark',
-           'split_benchmark', 'split_speedup', 'batching_table']
+__all__ = ['JEMALLOC_CONF', 'JEMALLOC_CONF_V1', 'epoch_rows', 'benchmark', 'find_jemalloc', 'jemalloc_env', 'step_seconds',
+           'allocator_benchmark', 'split_memory', 'allocator_memory', 'split_benchmark', 'split_speedup',
+           'batching_table']
 
 # %% ../nbs/11_bench.ipynb #89751fa0
 def _median_time(fn, reps:int, warmup:int, dev:torch.device) -> float:
@@ -71,7 +72,8 @@ def benchmark(quick:bool=False, # tiny sizes that run in seconds
     return df
 
 # %% ../nbs/11_bench.ipynb #1654d2f4
-JEMALLOC_CONF = 'oversize_threshold:0,dirty_decay_ms:-1,muzzy_decay_ms:-1'  # keep freed pages, large blocks included
+JEMALLOC_CONF = 'dirty_decay_ms:-1,muzzy_decay_ms:-1'  # keep freed pages and hand them out again
+JEMALLOC_CONF_V1 = 'oversize_threshold:0,dirty_decay_ms:-1,muzzy_decay_ms:-1'  # the first setting: grew without bound in slices
 
 def find_jemalloc() -> str|None:
     "Path of a jemalloc shared library on this machine, or None."
@@ -112,24 +114,32 @@ def step_seconds(model:str='sasrec', # 'sasrec' (SASRec-CE), 'dense' (the dense 
     return dict(seconds=secs, jemalloc='jemalloc' in maps.read_text() if maps.exists() else False)
 
 # %% ../nbs/11_bench.ipynb #be7e1411
+def _fresh(code:str, # Python source whose last printed line is a JSON object with a `jemalloc` key
+           extra:dict, # allocator variables (LD_PRELOAD, MALLOC_CONF); {} = the system allocator
+           what:str) -> dict:
+    "Run `code` in a fresh Python with only the allocator variables `extra` set; its JSON result, checked for the allocator."
+    import json, os, subprocess
+    env = {k: v for k, v in os.environ.items() if k not in ('LD_PRELOAD', 'MALLOC_CONF')} | extra
+    r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True)
+    if r.returncode: raise RuntimeError(f"{what}: the step failed:\n{r.stderr[-2000:]}")
+    res = json.loads(r.stdout.strip().splitlines()[-1])
+    if res['jemalloc'] != bool(extra): raise RuntimeError(f"{what}: jemalloc loaded = {res['jemalloc']}")
+    return res
+
+# %% ../nbs/11_bench.ipynb #9c1495ab
 def allocator_benchmark(models=('sasrec', 'dense'), # see `step_seconds`
                         quick:bool=False, # tiny sizes that run in seconds
                         lib:str|None=None, # the jemalloc library (default: `find_jemalloc()`)
                         **sizes) -> pd.DataFrame:
     "Seconds per CPU training step with the system allocator and with jemalloc, each in a fresh process, in one run."
-    import inspect, json, os, subprocess
+    import inspect
     if quick: sizes = dict(d=16, T=10, B=16, n_items=200, reps=2) | sizes
     envs = {'system malloc': {}, 'jemalloc': jemalloc_env(lib)}
     out = {}
     for alloc, extra in envs.items():
-        env = {k: v for k, v in os.environ.items() if k not in ('LD_PRELOAD', 'MALLOC_CONF')} | extra
         for m in models:
             code = f"import json; from diffrec_nb.bench import step_seconds; print(json.dumps(step_seconds({m!r}, **{sizes!r})))"
-            r = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True, text=True)
-            if r.returncode: raise RuntimeError(f"allocator_benchmark: {alloc}, {m}: the step failed:\n{r.stderr[-2000:]}")
-            res = json.loads(r.stdout.strip().splitlines()[-1])
-            if res['jemalloc'] != (alloc == 'jemalloc'): raise RuntimeError(f"allocator_benchmark: {alloc}, {m}: jemalloc loaded = {res['jemalloc']}")
-            out[(alloc, m)] = res['seconds']
+            out[(alloc, m)] = _fresh(code, extra, f"allocator_benchmark: {alloc}, {m}")['seconds']
     df = pd.Series(out).unstack()[list(models)].loc[list(envs)]
     df.loc['speed-up'] = df.loc['system malloc'] / df.loc['jemalloc']
     size = {k: p.default for k, p in inspect.signature(step_seconds).parameters.items() if k != 'model'} | sizes
@@ -137,6 +147,43 @@ def allocator_benchmark(models=('sasrec', 'dense'), # see `step_seconds`
                          f", LD_PRELOAD={envs['jemalloc']['LD_PRELOAD']}, MALLOC_CONF={JEMALLOC_CONF}")
     print(df.attrs['setup'])
     return df
+
+# %% ../nbs/11_bench.ipynb #612bac34
+def _rss_gb() -> float:
+    "This process's resident memory in GB (Linux: /proc/self/status)."
+    return int(next(l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('VmRSS')).split()[1]) / 1e6
+
+def split_memory(data:str='beauty', # dataset name or file
+                 d:int=64, split:int=4, # hidden size; slices per batch (`RunConfig.split`)
+                 steps:int=300, # training steps (batches of 256 prefixes)
+                 data_dir:str|None=None, quick:bool=False) -> dict:
+    "Seconds and resident memory (GB, after the first step and after the last) of `steps` DiffRec steps in slices."
+    from diffrec_nb.data import load_dataset, leave_one_out, training_samples
+    from diffrec_nb.train import split_step
+    if quick: data, d, steps = 'sample', 16, 8
+    torch.manual_seed(0); g = torch.Generator().manual_seed(0)
+    seqs = load_dataset(data, data_dir)
+    m = DiffRec(DiffRecConfig(n_items=seqs.n_items, d=d, rec_from='noise', **(dict(n_layers=1, N=100) if quick else {})))
+    rows = training_samples(leave_one_out(seqs).train, m.row_len, 'prefixes', 1); lengths = (rows != 0).sum(1)
+    opt, batches = torch.optim.Adam(m.parameters()), torch.randperm(len(rows), generator=g).split(256)[:steps]
+    split_step(m, opt, rows[batches[0]], lengths[batches[0]], split, g); first, t0 = _rss_gb(), time.perf_counter()
+    for idx in batches[1:]: split_step(m, opt, rows[idx], lengths[idx], split, g)
+    return dict(steps=len(batches), seconds=time.perf_counter() - t0, rss_first_gb=first, rss_last_gb=_rss_gb(),
+                jemalloc='jemalloc' in Path('/proc/self/maps').read_text())
+
+def allocator_memory(confs:dict|None=None, # label -> MALLOC_CONF (default: this library's setting and the first one)
+                     lib:str|None=None, # the jemalloc library (default: `find_jemalloc()`)
+                     **kw) -> pd.DataFrame:
+    "`split_memory` with the system allocator and with each jemalloc setting, each in a fresh process, in one run."
+    confs = confs or {'jemalloc (JEMALLOC_CONF)': JEMALLOC_CONF, 'jemalloc (JEMALLOC_CONF_V1)': JEMALLOC_CONF_V1}
+    envs = {'system malloc': {}} | {k: {**jemalloc_env(lib), 'MALLOC_CONF': v} for k, v in confs.items()}
+    code = f"import json; from diffrec_nb.bench import split_memory; print(json.dumps(split_memory(**{kw!r})))"
+    df = pd.DataFrame({k: _fresh(code, e, f"allocator_memory: {k}") for k, e in envs.items()}).T.drop(columns='jemalloc')
+    df['growth_gb'] = df['rss_last_gb'] - df['rss_first_gb']
+    df.attrs['setup'] = (f"CPU, torch threads={torch.get_num_threads()}, split_memory({', '.join(f'{k}={v!r}' for k, v in kw.items())}), "
+                         + '; '.join(f"{k}: MALLOC_CONF={v}" for k, v in confs.items()))
+    print(df.attrs['setup'])
+    return df.astype(float)
 
 # %% ../nbs/11_bench.ipynb #50a6f45c
 def split_benchmark(data:str='beauty', # dataset name or file
