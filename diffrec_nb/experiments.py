@@ -161,8 +161,8 @@ GRIDS = {
         run_spec('PopRec', 'poprec', dict(data=data)),
         _paper('SASRec-CE', 'sasrec', data),
         _paper(DENSE_NAME, 'diffrec', data, **DENSE),
-        _paper('DiffRec (paper)', 'diffrec', data),
-        _paper('DiffRec, Rec loss from h^N', 'diffrec', data, rec_from='noise'))],
+        _paper('DiffRec, Rec loss from h^N', 'diffrec', data, rec_from='noise'),  # before the literal model: it learned on Beauty's CPU run
+        _paper('DiffRec (paper)', 'diffrec', data))],
 }
 
 # %% ../nbs/08_experiments.ipynb #254480a2
