@@ -93,14 +93,26 @@ def jemalloc_env(lib:str|None=None, # the library (default: `find_jemalloc()`)
     return {'LD_PRELOAD': lib, 'MALLOC_CONF': JEMALLOC_CONF}
 
 # %% ../nbs/11_bench.ipynb #bf596447
-def _bench_model(name:str, n_items:int, d:int, quick:bool=False, max_len:int=50):
+def _bench_model(name:str, n_items:int, d:int, quick:bool=False, max_len:int=50,
+                 **cfg): # further DiffRec settings (e.g. rec_from='noise')
     "A model of the benchmarks: 'diffrec' (the paper's), 'dense' (`DENSE`) or 'sasrec' (SASRec-CE), and its sampling."
     from diffrec_nb.experiments import DENSE
     small = dict(n_layers=1, N=100, n_seeds=2) if quick else {}
     if name == 'sasrec': return SASRec(SASRecConfig(n_items=n_items, max_len=max_len, d=d, n_layers=small.get('n_layers', 2))), 'user'
     if name not in ('diffrec', 'dense'): raise ValueError(f"model={name!r}: expected 'diffrec', 'dense' or 'sasrec'")
-    cfg = DiffRecConfig(n_items=n_items, max_len=max_len, d=d, **small, **(DENSE if name == 'dense' else {}))
+    cfg = DiffRecConfig(n_items=n_items, max_len=max_len, d=d, **small, **(DENSE if name == 'dense' else {}), **cfg)
     return DiffRec(cfg), 'user' if name == 'dense' else 'prefixes'
+
+def _bench_rows(split, model, samples:str, g:torch.Generator) -> tuple:
+    "Training rows of `split.train` for `model`, their lengths, and the rows shuffled by `g` into batches of 256."
+    from diffrec_nb.data import training_samples
+    rows = training_samples(split.train, model.row_len, samples)
+    return rows, (rows != 0).sum(1), torch.randperm(len(rows), generator=g).split(256)
+
+def _jemalloc_loaded() -> bool:
+    "Whether jemalloc is mapped into this process (Linux: /proc/self/maps; False elsewhere)."
+    maps = Path('/proc/self/maps')
+    return 'jemalloc' in maps.read_text() if maps.exists() else False
 
 def step_seconds(model:str='sasrec', # 'sasrec' (SASRec-CE), 'dense' (the dense DiffRec) or 'diffrec' (the paper's)
                  d:int=64, T:int=50, B:int=256, n_items:int=12101, reps:int=5) -> dict:
@@ -110,8 +122,7 @@ def step_seconds(model:str='sasrec', # 'sasrec' (SASRec-CE), 'dense' (the dense 
     m = _bench_model(model, n_items, d, max_len=T)[0]
     x, opt = torch.randint(1, n_items + 1, (B, m.row_len), generator=g), torch.optim.Adam(m.parameters())
     secs = _median_time(lambda: train_step(m, opt, x), reps, 1, torch.device('cpu'))
-    maps = Path('/proc/self/maps')
-    return dict(seconds=secs, jemalloc='jemalloc' in maps.read_text() if maps.exists() else False)
+    return dict(seconds=secs, jemalloc=_jemalloc_loaded())
 
 # %% ../nbs/11_bench.ipynb #be7e1411
 def _fresh(code:str, # Python source whose last printed line is a JSON object with a `jemalloc` key
@@ -158,18 +169,18 @@ def split_memory(data:str='beauty', # dataset name or file
                  steps:int=300, # training steps (batches of 256 prefixes)
                  data_dir:str|None=None, quick:bool=False) -> dict:
     "Seconds and resident memory (GB, after the first step and after the last) of `steps` DiffRec steps in slices."
-    from diffrec_nb.data import load_dataset, leave_one_out, training_samples
+    from diffrec_nb.data import load_dataset, leave_one_out
     from diffrec_nb.train import split_step
     if quick: data, d, steps = 'sample', 16, 8
     torch.manual_seed(0); g = torch.Generator().manual_seed(0)
-    seqs = load_dataset(data, data_dir)
-    m = DiffRec(DiffRecConfig(n_items=seqs.n_items, d=d, rec_from='noise', **(dict(n_layers=1, N=100) if quick else {})))
-    rows = training_samples(leave_one_out(seqs).train, m.row_len, 'prefixes', 1); lengths = (rows != 0).sum(1)
-    opt, batches = torch.optim.Adam(m.parameters()), torch.randperm(len(rows), generator=g).split(256)[:steps]
+    split_ = leave_one_out(load_dataset(data, data_dir))
+    m, samples = _bench_model('diffrec', split_.n_items, d, quick, rec_from='noise')
+    rows, lengths, batches = _bench_rows(split_, m, samples, g)
+    opt, batches = torch.optim.Adam(m.parameters()), batches[:steps]
     split_step(m, opt, rows[batches[0]], lengths[batches[0]], split, g); first, t0 = _rss_gb(), time.perf_counter()
     for idx in batches[1:]: split_step(m, opt, rows[idx], lengths[idx], split, g)
     return dict(steps=len(batches), seconds=time.perf_counter() - t0, rss_first_gb=first, rss_last_gb=_rss_gb(),
-                jemalloc='jemalloc' in Path('/proc/self/maps').read_text())
+                jemalloc=_jemalloc_loaded())
 
 def allocator_memory(confs:dict|None=None, # label -> MALLOC_CONF (default: this library's setting and the first one)
                      lib:str|None=None, # the jemalloc library (default: `find_jemalloc()`)
@@ -195,16 +206,15 @@ def split_benchmark(data:str='beauty', # dataset name or file
                     quick:bool=False, # tiny sizes on the generated sample, in seconds
                     data_dir:str|None=None) -> pd.DataFrame:
     "Epoch and validation seconds with whole batches and with batches in slices, measured in one run on the CPU."
-    from diffrec_nb.data import load_dataset, leave_one_out, training_samples, length_slices
+    from diffrec_nb.data import load_dataset, leave_one_out, length_slices
     from diffrec_nb.train import split_step, _eval_kwargs, RunConfig
     if quick: data, d, batches, eval_users = 'sample', 16, 3, 128
     split_ = leave_one_out(load_dataset(data, data_dir)); out = {}
     for name in models:
         torch.manual_seed(0)
         model, samples = _bench_model(name, split_.n_items, d, quick)
-        rows = training_samples(split_.train, model.row_len, samples); lengths = (rows != 0).sum(1)
+        rows, lengths, idxs = _bench_rows(split_, model, samples, torch.Generator().manual_seed(0))
         opt, hist = torch.optim.Adam(model.parameters()), split_.valid_hist[:eval_users]
-        idxs = torch.randperm(len(rows), generator=torch.Generator().manual_seed(0)).split(256)
         for k in (0, split):
             g = torch.Generator().manual_seed(0)
             step = (lambda i: split_step(model, opt, rows[i], lengths[i], k, g)) if k else (lambda i: train_step(model, opt, rows[i], g))
