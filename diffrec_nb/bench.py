@@ -14,8 +14,8 @@ from .train import resolve_device
 
 # %% auto #0
 __all__ = ['JEMALLOC_CONF', 'JEMALLOC_CONF_V1', 'epoch_rows', 'benchmark', 'find_jemalloc', 'jemalloc_env', 'step_seconds',
-           'allocator_benchmark', 'split_memory', 'allocator_memory', 'split_benchmark', 'split_speedup',
-           'batching_table']
+           'allocator_benchmark', 'split_memory', 'allocator_memory', 'eval_memory', 'evaluation_memory',
+           'split_benchmark', 'split_speedup', 'batching_table']
 
 # %% ../nbs/11_bench.ipynb #89751fa0
 def _median_time(fn, reps:int, warmup:int, dev:torch.device) -> float:
@@ -195,6 +195,54 @@ def allocator_memory(confs:dict|None=None, # label -> MALLOC_CONF (default: this
                          + '; '.join(f"{k}: MALLOC_CONF={v}" for k, v in confs.items()))
     print(df.attrs['setup'])
     return df.astype(float)
+
+# %% ../nbs/11_bench.ipynb #9356d664
+def _peak_gb() -> float:
+    "This process's peak resident memory in GB (Linux: VmHWM in /proc/self/status)."
+    return int(next(l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('VmHWM')).split()[1]) / 1e6
+
+def eval_memory(ranking:str='batches', # 'batches': `evaluate_model` as the trainer runs it; 'whole': all scores first, then ranked
+                data:str='beauty', # dataset name or file
+                model:str='diffrec', # 'diffrec', 'dense' or 'sasrec' (see `step_seconds`)
+                d:int=64, split:int=4, # hidden size; slices per batch (`RunConfig.split`)
+                rounds:int=3, steps:int=50, # rounds of `steps` training steps, each followed by a validation pass
+                data_dir:str|None=None, quick:bool=False) -> dict:
+    "Resident memory (GB) after each round of training and validation, and the peak, ranking by batches or whole."
+    from diffrec_nb.data import load_dataset, leave_one_out
+    from diffrec_nb.train import split_step, _eval_kwargs, RunConfig
+    from diffrec_nb.metrics import evaluate_scorer, DenseScorer
+    from diffrec_nb.efficient import evaluate_model
+    if ranking not in ('batches', 'whole'): raise ValueError(f"ranking={ranking!r}: expected 'batches' or 'whole'")
+    if quick: data, d, rounds, steps = 'sample', 16, 2, 3
+    torch.manual_seed(0); g = torch.Generator().manual_seed(0)
+    sp = leave_one_out(load_dataset(data, data_dir))
+    m, samples = _bench_model(model, sp.n_items, d, quick, **({'rec_from': 'noise'} if model == 'diffrec' else {}))
+    rows, lengths, batches = _bench_rows(sp, m, samples, g)
+    opt, kw, rss, t0 = torch.optim.Adam(m.parameters()), _eval_kwargs(RunConfig(split=split), m), [], time.perf_counter()
+    for r in range(rounds):
+        for idx in batches[r * steps:(r + 1) * steps]: split_step(m, opt, rows[idx], lengths[idx], split, g)
+        if ranking == 'batches': ndcg = evaluate_model(m, sp, 'valid', **kw)['NDCG@10']
+        else: ndcg = evaluate_scorer(DenseScorer(m.score(sp.valid_hist, **kw)), sp, 'valid')['NDCG@10']
+        rss.append(_rss_gb())
+    return dict(rss_gb=rss, peak_gb=_peak_gb(), ndcg10=ndcg, seconds=time.perf_counter() - t0, jemalloc=_jemalloc_loaded())
+
+def evaluation_memory(rankings=('whole', 'batches'), # see `eval_memory`
+                      lib:str|None=None, # the jemalloc library (default: `find_jemalloc()`; '' or missing: the system allocator)
+                      **kw) -> pd.DataFrame:
+    "`eval_memory` once per way of ranking, each in a fresh process under jemalloc (`JEMALLOC_CONF`) if installed, in one run."
+    lib = find_jemalloc() if lib is None else lib
+    env = jemalloc_env(lib) if lib else {}
+    out = {}
+    for r in rankings:
+        code = f"import json; from diffrec_nb.bench import eval_memory; print(json.dumps(eval_memory({r!r}, **{kw!r})))"
+        res = _fresh(code, env, f"evaluation_memory: {r}")
+        out[r] = {**{f'after round {i + 1} (GB)': v for i, v in enumerate(res['rss_gb'])},
+                  'peak (GB)': res['peak_gb'], 'validation NDCG@10': res['ndcg10'], 'seconds': res['seconds']}
+    df = pd.DataFrame(out).T
+    df.attrs['setup'] = (f"CPU, torch threads={torch.get_num_threads()}, eval_memory({', '.join(f'{k}={v!r}' for k, v in kw.items())}), "
+                         + (f"LD_PRELOAD={lib}, MALLOC_CONF={JEMALLOC_CONF}" if lib else 'system allocator'))
+    print(df.attrs['setup'])
+    return df
 
 # %% ../nbs/11_bench.ipynb #50a6f45c
 def split_benchmark(data:str='beauty', # dataset name or file

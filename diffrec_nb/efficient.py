@@ -10,7 +10,7 @@ from fastcore.basics import patch
 from .diffusion import q_sample, p_sample
 from .model import DiffRec, DiffRecConfig
 from .data import Split, inference_rows, training_samples, score_batches, trim_padding
-from .metrics import DenseScorer, evaluate_scorer
+from .metrics import DenseScorer, evaluate_scorer, evaluate_batches, collect_scores
 
 # %% auto #0
 __all__ = ['draw_index', 'ImportanceSampler', 'sampler_for', 'train_step', 'evaluate_model', 'fit_small', 'step_diagnostics']
@@ -163,23 +163,27 @@ def infer_one_step(self:DiffRec, rows:torch.Tensor, # (B, T) inference rows endi
 # %% ../nbs/05_efficient.ipynb #45359da7
 @patch
 @torch.no_grad()
-def score(self:DiffRec, histories:list, # item-id lists, oldest first
-          method:str='one_step', # 'one_step' (Algorithm 3) or 'chain' (Algorithm 2)
-          seeds:list|None=None, # seeds for Algorithm 3; the first seed is used by Algorithm 2
-          batch_size:int=1024,
-          by_length:bool=False, # score histories of similar length together, cut of their leading padding (faster; other noise draws)
-         ) -> torch.Tensor:
-    "Item probabilities for each history, (len(histories), n_items+2)."
+def score_iter(self:DiffRec, histories:list, # item-id lists, oldest first
+               method:str='one_step', # 'one_step' (Algorithm 3) or 'chain' (Algorithm 2)
+               seeds:list|None=None, # seeds for Algorithm 3; the first seed is used by Algorithm 2
+               batch_size:int=1024,
+               by_length:bool=False, # score histories of similar length together, cut of their leading padding (faster; other noise draws)
+              ):
+    "Yield (indices, item probabilities) for one batch of `histories` at a time."
     if method not in ('one_step', 'chain'): raise ValueError(f"method={method!r}: expected 'one_step' or 'chain'")
     was = self.training; self.eval()
     dev = next(self.parameters()).device
-    out = torch.zeros(len(histories), self.cfg.n_items + 2, device=dev)
-    for idx in score_batches(histories, batch_size, by_length):
-        rows = inference_rows([histories[i] for i in idx], self.unk, self.cfg.max_len)
-        rows = (trim_padding(rows) if by_length else rows).to(dev)
-        out[torch.as_tensor(idx, device=dev)] = self.infer_one_step(rows, seeds) if method == 'one_step' else self.infer_chain(rows, (seeds or [0])[0])
-    self.train(was)
-    return out
+    try:
+        for idx in score_batches(histories, batch_size, by_length):
+            rows = inference_rows([histories[i] for i in idx], self.unk, self.cfg.max_len)
+            rows = (trim_padding(rows) if by_length else rows).to(dev)
+            yield idx, self.infer_one_step(rows, seeds) if method == 'one_step' else self.infer_chain(rows, (seeds or [0])[0])
+    finally: self.train(was)
+
+@patch
+def score(self:DiffRec, histories:list, **kwargs) -> torch.Tensor:
+    "Item probabilities for each history, (len(histories), n_items+2); options as in `score_iter`."
+    return collect_scores(self.score_iter(histories, **kwargs), len(histories), self.cfg.n_items + 2, next(self.parameters()).device)
 
 @patch
 def recommend(self:DiffRec, histories:list, k:int=10, exclude_history:bool=True, **kwargs) -> torch.Tensor:
@@ -196,8 +200,10 @@ def evaluate_model(model, # any model with `score(histories, **kwargs)` (DiffRec
                   ) -> dict:
     "HR/NDCG@K of a model on the validation or test targets of `split`, full ranking."
     if which not in ('valid', 'test'): raise ValueError(f"which={which!r}: expected 'valid' or 'test'")
-    scores = model.score(split.valid_hist if which == 'valid' else split.test_hist, **score_kwargs)  # ranked on its device
-    return evaluate_scorer(DenseScorer(scores), split, which, exclude_history, ks=ks)
+    hist = split.valid_hist if which == 'valid' else split.test_hist
+    if hasattr(model, 'score_iter'):  # ranked batch by batch, on the model's device: one batch x items in memory
+        return evaluate_batches(model.score_iter(hist, **score_kwargs), split, which, exclude_history, ks=ks)
+    return evaluate_scorer(DenseScorer(model.score(hist, **score_kwargs)), split, which, exclude_history, ks=ks)
 
 # %% ../nbs/05_efficient.ipynb #89f2fd3d
 def fit_small(model:DiffRec, rows:torch.Tensor, # (S, T) training rows

@@ -11,7 +11,7 @@ from .data import Split, pad_left, leave_one_out, load_dataset
 
 # %% auto #0
 __all__ = ['TIE_RULES', 'PAPER_POPREC', 'DenseScorer', 'LinearScorer', 'full_ranks', 'rank_metrics', 'PopRec', 'evaluate_scorer',
-           'poprec_metrics', 'poprec_table']
+           'poprec_metrics', 'collect_scores', 'evaluate_batches', 'poprec_table']
 
 # %% ../nbs/03_metrics.ipynb #1033d50c
 class DenseScorer:
@@ -116,6 +116,31 @@ def poprec_metrics(split:Split, which:str='test',
     if counts not in ('visible', 'train'): raise ValueError(f"counts={counts!r}: expected 'visible' or 'train'")
     hist = split.train if counts == 'train' else split.valid_hist if which == 'valid' else split.test_hist
     return evaluate_scorer(PopRec(split.n_items).fit(hist).scorer(len(split.test_hist)), split, which, **kwargs)
+
+# %% ../nbs/03_metrics.ipynb #e21fe505
+def collect_scores(batches, # (indices, (len(indices), n_tokens) scores) pairs
+                   n:int, # how many rows in all
+                   n_tokens:int, # columns: n_items + 2
+                   device=None) -> torch.Tensor:
+    "Stack per-batch scores into one (n, n_tokens) matrix, each row at its index."
+    out = torch.zeros(n, n_tokens, device=device)
+    for idx, p in batches: out[torch.as_tensor(idx, device=out.device)] = p
+    return out
+
+def evaluate_batches(batches, # (indices, scores) pairs covering every user of `split` once
+                     split:Split, which:str='test', exclude_history:bool=False, tie:str='id', ks=(5, 10, 20)) -> dict:
+    "HR/NDCG@K like `evaluate_scorer`, each batch ranked as it comes: memory is one batch × items."
+    if which not in ('valid', 'test'): raise ValueError(f"which={which!r}: expected 'valid' or 'test'")
+    hist = split.valid_hist if which == 'valid' else split.test_hist
+    tgt = torch.tensor(split.valid_target if which == 'valid' else split.test_target)
+    ranks, seen = torch.zeros(len(tgt), dtype=torch.long), torch.zeros(len(tgt), dtype=torch.bool)
+    for idx, p in batches:
+        idx = torch.as_tensor(idx, dtype=torch.long)
+        ranks[idx] = full_ranks(DenseScorer(p), tgt[idx], split.n_items, tie=tie,
+                                exclude=[hist[i] for i in idx.tolist()] if exclude_history else None)
+        seen[idx] = True
+    if not seen.all(): raise ValueError(f"the batches scored {int(seen.sum())} of {len(tgt)} users: every user needs a score")
+    return rank_metrics(ranks, ks)
 
 # %% ../nbs/03_metrics.ipynb #9bc4d236
 PAPER_POPREC = pd.DataFrame(  # Table 2, PopRec column (for comparison only)

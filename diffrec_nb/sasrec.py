@@ -9,6 +9,7 @@ from dataclasses import dataclass, asdict
 import torch, torch.nn as nn, torch.nn.functional as F
 from .model import attention_mask
 from .data import pad_left, score_batches, trim_padding
+from .metrics import collect_scores
 
 # %% auto #0
 __all__ = ['SASRecConfig', 'SASRec']
@@ -76,15 +77,18 @@ class SASRec(nn.Module):
     def after_step(self, out:dict): pass
 
     @torch.no_grad()
-    def score(self, histories:list, batch_size:int=1024,
-              by_length:bool=False, # score histories of similar length together, cut of their leading padding (faster)
-              **kwargs) -> torch.Tensor:
-        "Next-item probabilities after each history, (len(histories), n_items+2)."
+    def score_iter(self, histories:list, batch_size:int=1024,
+                   by_length:bool=False, # score histories of similar length together, cut of their leading padding (faster)
+                   **kwargs):
+        "Yield (indices, next-item probabilities) for one batch of `histories` at a time."
         was = self.training; self.eval(); dev = next(self.parameters()).device
-        out = torch.zeros(len(histories), self.cfg.n_items + 2, device=dev)
-        for idx in score_batches(histories, batch_size, by_length):
-            x = pad_left([histories[i] for i in idx], self.cfg.max_len)
-            x = (trim_padding(x) if by_length else x).to(dev)
-            out[torch.as_tensor(idx, device=dev)] = F.softmax(self.logits(self.hidden(x)[:, -1]), -1)
-        self.train(was)
-        return out
+        try:
+            for idx in score_batches(histories, batch_size, by_length):
+                x = pad_left([histories[i] for i in idx], self.cfg.max_len)
+                x = (trim_padding(x) if by_length else x).to(dev)
+                yield idx, F.softmax(self.logits(self.hidden(x)[:, -1]), -1)
+        finally: self.train(was)
+
+    def score(self, histories:list, **kwargs) -> torch.Tensor:
+        "Next-item probabilities after each history, (len(histories), n_items+2); options as in `score_iter`."
+        return collect_scores(self.score_iter(histories, **kwargs), len(histories), self.cfg.n_items + 2, next(self.parameters()).device)
