@@ -169,6 +169,7 @@ GRIDS = {
         run_spec('PopRec', 'poprec', dict(data=data)),
         _paper('SASRec-CE', 'sasrec', data),
         _paper(DENSE_NAME, 'diffrec', data, **DENSE),
+        _paper('DiffRec, Rec loss from h^N, λ = 0.1', 'diffrec', data, rec_from='noise', mse_weight=0.1),  # the best per-prefix reading on Beauty's CPU runs
         _paper('DiffRec, Rec loss from h^N', 'diffrec', data, rec_from='noise'),  # before the literal model: it learned on Beauty's CPU run
         _paper('DiffRec (paper)', 'diffrec', data))],
 }
