@@ -10,7 +10,7 @@ from fastcore.basics import patch
 from .diffusion import q_sample, p_sample
 from .model import DiffRec, DiffRecConfig
 from .data import Split, inference_rows, training_samples, score_batches, trim_padding
-from .metrics import DenseScorer, evaluate_scorer, evaluate_batches, collect_scores
+from .metrics import DenseScorer, evaluate_scorer, evaluate_batches, collect_scores, eval_side
 
 # %% auto #0
 __all__ = ['draw_index', 'ImportanceSampler', 'sampler_for', 'train_step', 'evaluate_model', 'fit_small', 'step_diagnostics']
@@ -199,8 +199,7 @@ def evaluate_model(model, # any model with `score(histories, **kwargs)` (DiffRec
                    **score_kwargs, # e.g. method='chain', seeds=range(10) for DiffRec
                   ) -> dict:
     "HR/NDCG@K of a model on the validation or test targets of `split`, full ranking."
-    if which not in ('valid', 'test'): raise ValueError(f"which={which!r}: expected 'valid' or 'test'")
-    hist = split.valid_hist if which == 'valid' else split.test_hist
+    hist = eval_side(split, which)[0]
     if hasattr(model, 'score_iter'):  # ranked batch by batch, on the model's device: one batch x items in memory
         return evaluate_batches(model.score_iter(hist, **score_kwargs), split, which, exclude_history, ks=ks)
     return evaluate_scorer(DenseScorer(model.score(hist, **score_kwargs)), split, which, exclude_history, ks=ks)

@@ -10,8 +10,8 @@ import numpy as np, pandas as pd, torch
 from .data import Split, pad_left, leave_one_out, load_dataset
 
 # %% auto #0
-__all__ = ['TIE_RULES', 'PAPER_POPREC', 'DenseScorer', 'LinearScorer', 'full_ranks', 'rank_metrics', 'PopRec', 'evaluate_scorer',
-           'poprec_metrics', 'collect_scores', 'evaluate_batches', 'poprec_table']
+__all__ = ['TIE_RULES', 'PAPER_POPREC', 'DenseScorer', 'LinearScorer', 'full_ranks', 'rank_metrics', 'PopRec', 'eval_side',
+           'evaluate_scorer', 'poprec_metrics', 'collect_scores', 'evaluate_batches', 'poprec_table']
 
 # %% ../nbs/03_metrics.ipynb #1033d50c
 class DenseScorer:
@@ -102,11 +102,14 @@ class PopRec:
         return DenseScorer(self.counts.expand(n_users, -1))
 
 # %% ../nbs/03_metrics.ipynb #53482e54
+def eval_side(split:Split, which:str) -> tuple:
+    "The histories and (as a tensor) the targets of `split`'s validation ('valid') or test ('test') side."
+    if which not in ('valid', 'test'): raise ValueError(f"which={which!r}: expected 'valid' or 'test'")
+    return (split.valid_hist, torch.tensor(split.valid_target)) if which == 'valid' else (split.test_hist, torch.tensor(split.test_target))
+
 def evaluate_scorer(scorer, split:Split, which:str='test', exclude_history:bool=False, tie:str='id', ks=(5, 10, 20)) -> dict:
     "HR/NDCG@K of a scorer built for all users of `split`, on its validation or test targets."
-    if which not in ('valid', 'test'): raise ValueError(f"which={which!r}: expected 'valid' or 'test'")
-    hist = split.valid_hist if which == 'valid' else split.test_hist
-    tgt = torch.tensor(split.valid_target if which == 'valid' else split.test_target)
+    hist, tgt = eval_side(split, which)
     return rank_metrics(full_ranks(scorer, tgt, split.n_items, exclude=hist if exclude_history else None, tie=tie), ks)
 
 def poprec_metrics(split:Split, which:str='test',
@@ -130,9 +133,7 @@ def collect_scores(batches, # (indices, (len(indices), n_tokens) scores) pairs
 def evaluate_batches(batches, # (indices, scores) pairs covering every user of `split` once
                      split:Split, which:str='test', exclude_history:bool=False, tie:str='id', ks=(5, 10, 20)) -> dict:
     "HR/NDCG@K like `evaluate_scorer`, each batch ranked as it comes: memory is one batch × items."
-    if which not in ('valid', 'test'): raise ValueError(f"which={which!r}: expected 'valid' or 'test'")
-    hist = split.valid_hist if which == 'valid' else split.test_hist
-    tgt = torch.tensor(split.valid_target if which == 'valid' else split.test_target)
+    hist, tgt = eval_side(split, which)
     ranks, seen = torch.zeros(len(tgt), dtype=torch.long), torch.zeros(len(tgt), dtype=torch.bool)
     for idx, p in batches:
         idx = torch.as_tensor(idx, dtype=torch.long)
