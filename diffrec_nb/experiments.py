@@ -164,7 +164,15 @@ GRIDS = {
                   # it stayed at 0.66 x SASRec-CE's: is the full-weight MSE what holds it back? (the dense variant's λ = 0.1)
                   _in_slices(_all_users('DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices', 'diffrec', 'beauty', rec_from='noise', mse_weight=0.1)),
                   # level with SASRec-CE after 10 epochs: does it stay level after 20?
-                  _in_slices(_longer('DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices', 'diffrec', 'beauty', 20, rec_from='noise', mse_weight=0.1))],
+                  _in_slices(_longer('DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices', 'diffrec', 'beauty', 20, rec_from='noise', mse_weight=0.1)),
+                  # the same reading on every Toys user, beside its λ = 1 run there
+                  _in_slices(_all_users('DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices', 'diffrec', 'toys', rec_from='noise', mse_weight=0.1)),
+                  # a second seed on Beauty: how much of its 10-epoch result is run-to-run noise?
+                  _in_slices(_all_users('DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices, seed 1', 'diffrec', 'beauty', seed=1,
+                                        rec_from='noise', mse_weight=0.1)),
+                  # what is left between it and the dense DiffRec is causal attention and every-position targets: causal attention alone
+                  _in_slices(_all_users('DiffRec, Rec loss from h^N, λ = 0.1, causal attention, batches in 4 slices', 'diffrec', 'beauty',
+                                        rec_from='noise', mse_weight=0.1, causal=True))],
     'table2-gpu': [spec for data in ('beauty', 'toys', 'ml-1m') for spec in (  # per dataset, the fast runs first
         run_spec('PopRec', 'poprec', dict(data=data)),
         _paper('SASRec-CE', 'sasrec', data),
