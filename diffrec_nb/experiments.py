@@ -119,7 +119,9 @@ GRIDS = {
         _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs, seed 1', 'sasrec', stride=20, tied=False,
                   init_std=1.0, epochs=20, seed=1, continues='SASRec-CE, windows every 20, untied, item init std 1.0, 10 epochs, seed 1'),
         _ml1m_cpu('DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs, seed 1', 'diffrec', epochs=20, seed=1, **DENSE,
-                  continues='DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs, seed 1')],
+                  continues='DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs, seed 1'),
+        # the best per-prefix reading of the paper on Beauty (Rec loss from h^N, λ = 0.1; one target per window, bidirectional)
+        _ml1m_cpu('DiffRec, Rec loss from h^N, λ = 0.1, 10 epochs', 'diffrec', rec_from='noise', mse_weight=0.1, epochs=10)],
     'beauty-cpu': [  # the ML-1M findings on a second dataset, all users (the 8,000-user subsets above learn too little to separate models)
         run_spec('PopRec', 'poprec', dict(data='beauty')),
         _all_users(DENSE_NAME, 'diffrec', 'beauty', **DENSE),
