@@ -300,6 +300,7 @@ HEADLINE = [  # (dataset, our model, the paper's row, grid, run name)
     ('ml-1m', 'PopRec', 'PopRec', 'variants-ml1m-cpu', 'PopRec'),
     ('ml-1m', 'SASRec-CE', 'SASRec', 'longer-ml1m-cpu', 'SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs'),
     ('ml-1m', 'DiffRec, as in the paper', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec (paper), 10 epochs'),
+    ('ml-1m', 'DiffRec, as in the paper, Rec loss from h^N, λ = 0.1 (--rec-from noise --mse-weight 0.1)', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec, Rec loss from h^N, λ = 0.1, 10 epochs'),
     ('ml-1m', 'DiffRec dense (--preset dense)', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs'),
     ('ml-1m', 'SASRec-CE, seed 1', 'SASRec', 'longer-ml1m-cpu', 'SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs, seed 1'),
     ('ml-1m', 'DiffRec dense (--preset dense), seed 1', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs, seed 1'),
@@ -308,11 +309,13 @@ HEADLINE = [  # (dataset, our model, the paper's row, grid, run name)
     ('beauty', 'DiffRec dense (--preset dense)', 'DiffRec', 'beauty-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 40 epochs'),
     ('beauty', 'DiffRec, as in the paper', 'DiffRec', 'split-cpu', 'DiffRec (paper), batches in 4 slices'),
     ('beauty', 'DiffRec, as in the paper, Rec loss from h^N (--rec-from noise)', 'DiffRec', 'split-cpu', 'DiffRec, Rec loss from h^N, batches in 4 slices, 20 epochs'),
+    ('beauty', 'DiffRec, as in the paper, Rec loss from h^N, λ = 0.1 (--rec-from noise --mse-weight 0.1)', 'DiffRec', 'split-cpu', 'DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices, 20 epochs'),
     ('toys', 'PopRec', 'PopRec', 'toys-cpu', 'PopRec'),
     ('toys', 'SASRec-CE', 'SASRec', 'toys-cpu', 'SASRec-CE, 50 epochs'),
     ('toys', 'DiffRec dense (--preset dense)', 'DiffRec', 'toys-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 50 epochs'),
     ('toys', 'DiffRec, as in the paper', 'DiffRec', 'split-cpu', 'DiffRec (paper), batches in 4 slices'),
-    ('toys', 'DiffRec, as in the paper, Rec loss from h^N (--rec-from noise)', 'DiffRec', 'split-cpu', 'DiffRec, Rec loss from h^N, batches in 4 slices')]
+    ('toys', 'DiffRec, as in the paper, Rec loss from h^N (--rec-from noise)', 'DiffRec', 'split-cpu', 'DiffRec, Rec loss from h^N, batches in 4 slices'),
+    ('toys', 'DiffRec, as in the paper, Rec loss from h^N, λ = 0.1 (--rec-from noise --mse-weight 0.1)', 'DiffRec', 'split-cpu', 'DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices')]
 
 HEADLINE_GPU = [(ds, model, paper, 'table2-gpu', name) for ds in ('beauty', 'toys', 'ml-1m') for model, paper, name in (
     ('PopRec', 'PopRec', 'PopRec'), ('SASRec-CE', 'SASRec', 'SASRec-CE'), ('DiffRec dense (--preset dense)', 'DiffRec', DENSE_NAME))]
