@@ -40,6 +40,8 @@ class DiffRecConfig:
                                #   predicts its next item from a noised copy of it (dense; needs causal=True; not in the paper)
     target_channel: bool = True # dense variant: add P(noised next item) to each input; False = an ablation without it,
                                #   which leaves the DSR as a plain causal next-item model (no diffusion input at all)
+    dense_loss: str = 'every'  # dense variant: the targets in the loss: 'every' position's (one row per user) or only each
+                               #   row's 'last' (rows are every prefix, as the paper's): separates its two departures
     var: str = 'beta'          # reverse-step variance: 'beta' (the paper) or 'beta_tilde'
     step_sampling: str = 'importance' # 'importance' (Eq. 18) or 'uniform'
     history: int = 10          # losses kept per step for the importance sampler
@@ -55,6 +57,8 @@ class DiffRecConfig:
                       ('var', ('beta', 'beta_tilde')), ('step_sampling', ('importance', 'uniform')), ('rec_from', ('sampled', 'noise')),
                       ('targets', ('last', 'all'))):
             if getattr(self, k) not in ok: raise ValueError(f"{k}={getattr(self, k)!r}: expected one of {ok}")
+        if self.dense_loss not in ('every', 'last'): raise ValueError(f"dense_loss={self.dense_loss!r}: expected one of ('every', 'last')")
+        if self.dense_loss != 'every' and self.targets != 'all': raise ValueError("dense_loss='last' is a form of the dense variant: it needs targets='all'")
         if not self.target_channel and self.targets != 'all': raise ValueError("target_channel=False is an ablation of the dense variant: it needs targets='all'")
         if self.mse_weight < 0: raise ValueError(f"mse_weight={self.mse_weight}: expected >= 0")
         if self.noise_last < 0 or self.noise_last > self.max_len: raise ValueError(f"noise_last={self.noise_last}: expected 0..max_len")
@@ -201,6 +205,7 @@ def loss_all(self:DiffRec, x:torch.Tensor, # (B, T) training rows; position t's 
     hn = q_sample(self.schedule, tgt, n, noise=noise, generator=generator) # Eq. (7) applied to every next item
     f = self.dsr(h0[:, :-1] + self.channel(hn), n, x[:, :-1], every=True)  # f_theta at every position, (B, T-1, d)
     keep = ((x[:, :-1] != 0) & (x[:, 1:] != 0)).float()                   # a context item and a target
+    if self.cfg.dense_loss == 'last': keep[:, :-1] = 0                    # only the row's last target (a prefix's)
     cnt = keep.sum(1).clamp(min=1)
     mse = (((tgt - f) ** 2).mean(-1) * keep).sum(1) / cnt                # Eq. (17), averaged over a row's targets
     if self.cfg.rec_loss == 'clean': h_rec = tgt

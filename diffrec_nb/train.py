@@ -83,7 +83,11 @@ def load_checkpoint(path:Path) -> dict:
 # %% ../nbs/07_train.ipynb #62c597c2
 def _every_position(model) -> bool:
     "Whether a model learns from every position of a row (SASRec-CE, the dense DiffRec) rather than from its last item."
-    return isinstance(model, SASRec) or getattr(model.cfg, 'targets', 'last') == 'all'
+    return isinstance(model, SASRec) or _dense_rows(model.cfg)
+
+def _dense_rows(cfg) -> bool:
+    "Whether a DiffRec config is the dense variant with every position in the loss (one row per user, not every prefix)."
+    return getattr(cfg, 'targets', 'last') == 'all' and getattr(cfg, 'dense_loss', 'every') == 'every'
 
 def _check_finite(loss:torch.Tensor, epoch:int, step:int, idx:torch.Tensor):
     "Raise if a loss is NaN or infinite, naming where it happened."
@@ -184,7 +188,7 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     cls, ccls = MODELS.get(run.model, (None, None))
     cfg = cfg if cfg is not None else (ccls() if ccls else None)
     data = subset_users(load_dataset(run.data, run.data_dir), run.max_users, getattr(cfg, 'seed', 0))
-    dense = getattr(cfg, 'targets', 'last') == 'all'  # DiffRec's dense variant learns from every position, like SASRec
+    dense = _dense_rows(cfg)  # DiffRec's dense variant learns from every position, like SASRec
     split, samples = leave_one_out(data), run.samples or ('user' if dense else DEFAULT_SAMPLES.get(run.model, 'prefixes'))
     if run.model == 'poprec': return _poprec(run, split, _protocol(run, data, split, torch.empty(0), dev, '-'), out)
     cfg = replace(cfg, n_items=data.n_items)
