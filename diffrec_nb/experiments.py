@@ -323,7 +323,7 @@ HEADLINE = [  # (dataset, our model, the paper's row, grid, run name)
     ('toys', 'DiffRec dense (--preset dense)', 'DiffRec', 'toys-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 50 epochs'),
     ('toys', 'DiffRec, as in the paper', 'DiffRec', 'split-cpu', 'DiffRec (paper), batches in 4 slices'),
     ('toys', 'DiffRec, as in the paper, Rec loss from h^N (--rec-from noise)', 'DiffRec', 'split-cpu', 'DiffRec, Rec loss from h^N, batches in 4 slices'),
-    ('toys', 'DiffRec, as in the paper, Rec loss from h^N, λ = 0.1 (--rec-from noise --mse-weight 0.1)', 'DiffRec', 'split-cpu', 'DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices')]
+    ('toys', 'DiffRec, as in the paper, Rec loss from h^N, λ = 0.1 (--rec-from noise --mse-weight 0.1)', 'DiffRec', 'split-cpu', 'DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices, 20 epochs')]
 
 HEADLINE_GPU = [(ds, model, paper, 'table2-gpu', name) for ds in ('beauty', 'toys', 'ml-1m') for model, paper, name in (
     ('PopRec', 'PopRec', 'PopRec'), ('SASRec-CE', 'SASRec', 'SASRec-CE'), ('DiffRec dense (--preset dense)', 'DiffRec', DENSE_NAME))]
