@@ -182,7 +182,10 @@ GRIDS = {
                   _in_slices(_longer('DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices', 'diffrec', 'toys', 20, rec_from='noise', mse_weight=0.1)),
                   # the two parts of `targets='all'` apart: the dense DiffRec's network and inputs with one target per row (every prefix)
                   _in_slices(_all_users(f'{DENSE_NAME}, only the last target of each prefix, batches in 4 slices', 'diffrec', 'beauty',
-                                        **DENSE, dense_loss='last'))],
+                                        **DENSE, dense_loss='last')),
+                  # and trained on to 20 epochs, as the per-prefix λ = 0.1 run and the dense DiffRec were
+                  _in_slices(_longer(f'{DENSE_NAME}, only the last target of each prefix, batches in 4 slices', 'diffrec', 'beauty', 20,
+                                     **DENSE, dense_loss='last'))],
     'table2-gpu': [spec for data in ('beauty', 'toys', 'ml-1m') for spec in (  # per dataset, the fast runs first
         run_spec('PopRec', 'poprec', dict(data=data)),
         _paper('SASRec-CE', 'sasrec', data),
