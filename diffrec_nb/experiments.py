@@ -183,6 +183,9 @@ GRIDS = {
                   # the two parts of `targets='all'` apart: the dense DiffRec's network and inputs with one target per row (every prefix)
                   _in_slices(_all_users(f'{DENSE_NAME}, only the last target of each prefix, batches in 4 slices', 'diffrec', 'beauty',
                                         **DENSE, dense_loss='last')),
+                  # its control: the same network and rows with no MSE and no noise channel (a plain causal next-item model on prefixes)
+                  _in_slices(_all_users('Dense DSR, no MSE, no noise channel, only the last target of each prefix, batches in 4 slices',
+                                        'diffrec', 'beauty', **{**DENSE, 'mse_weight': 0.0}, target_channel=False, dense_loss='last')),
                   # and trained on to 20 epochs, as the per-prefix λ = 0.1 run and the dense DiffRec were
                   _in_slices(_longer(f'{DENSE_NAME}, only the last target of each prefix, batches in 4 slices', 'diffrec', 'beauty', 20,
                                      **DENSE, dense_loss='last'))],
