@@ -156,7 +156,8 @@ def _poprec(run:RunConfig, split:Split, proto:dict, out:Path) -> dict:
 def _resume(out:Path, run:RunConfig, cfg, model, opt, g:torch.Generator) -> dict:
     "Load out/last.pt into model, optimiser and RNGs; returns the loop state."
     ck = load_checkpoint(out/'last.pt')
-    if {**ck['config'], 'epochs': cfg.epochs} != asdict(cfg) or ck['run']['data'] != run.data:
+    stored = asdict(type(cfg)(**{**ck['config'], 'epochs': cfg.epochs}))  # fields added since the checkpoint: their defaults
+    if stored != asdict(cfg) or ck['run']['data'] != run.data:
         raise ValueError(f"{out/'last.pt'}: checkpoint was made with another config (only `epochs` may differ); "
                          "use another out_dir or resume=False")
     if cfg.epochs < ck['state']['epoch']:
