@@ -188,7 +188,10 @@ GRIDS = {
                                         'diffrec', 'beauty', **{**DENSE, 'mse_weight': 0.0}, target_channel=False, dense_loss='last')),
                   # and trained on to 20 epochs, as the per-prefix λ = 0.1 run and the dense DiffRec were
                   _in_slices(_longer(f'{DENSE_NAME}, only the last target of each prefix, batches in 4 slices', 'diffrec', 'beauty', 20,
-                                     **DENSE, dense_loss='last'))],
+                                     **DENSE, dense_loss='last')),
+                  # the same on every Toys user
+                  _in_slices(_all_users(f'{DENSE_NAME}, only the last target of each prefix, batches in 4 slices', 'diffrec', 'toys',
+                                        **DENSE, dense_loss='last'))],
     'table2-gpu': [spec for data in ('beauty', 'toys', 'ml-1m') for spec in (  # per dataset, the fast runs first
         run_spec('PopRec', 'poprec', dict(data=data)),
         _paper('SASRec-CE', 'sasrec', data),
