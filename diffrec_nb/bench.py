@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_bench.ipynb #7bf829a5
 from __future__ import annotations
-import sys, time, statistics
+import re, sys, time, statistics
 from pathlib import Path
 import pandas as pd, torch
 from .model import DiffRec, DiffRecConfig
@@ -295,7 +295,8 @@ def batching_table(results=None, # the results folder (default: `experiments.RES
     root = Path(results or RESULTS)
     df = pd.concat([load_results(root/f'{g}.csv') for g in ('beauty-cpu', 'bucket-cpu', 'split-cpu') if (root/f'{g}.csv').exists()])
     sas = 'SASRec-CE, untied, item init std 1.0'
-    df = df[df['name'].str.startswith((sas, DENSE_NAME)) & ~df['name'].str.contains('epochs')].copy()
+    pat = rf"({re.escape(sas)}|{re.escape(DENSE_NAME)})(, batches (in 4 slices|by length, [^,]+))?(, seed 1)?"  # 10-epoch pair runs only
+    df = df[df['name'].str.fullmatch(pat)].copy()
     df['model'] = df['name'].map(lambda n: 'SASRec-CE' if n.startswith(sas) else 'dense DiffRec')
     df['seed'] = df['name'].str.contains('seed 1').astype(int)
     df['batches'] = df['grid'].map({'beauty-cpu': 'whole', 'split-cpu': 'whole, in 4 slices'}).fillna(
