@@ -55,9 +55,8 @@ class DiffRecConfig:
         if self.d % 2 or self.d % self.n_heads: raise ValueError(f"d={self.d} must be even and divisible by n_heads={self.n_heads}")
         for k, ok in (('schedule', ('sqrt', 'cosine', 'linear')), ('rec_loss', ('predicted', 'clean')),
                       ('var', ('beta', 'beta_tilde')), ('step_sampling', ('importance', 'uniform')), ('rec_from', ('sampled', 'noise')),
-                      ('targets', ('last', 'all'))):
+                      ('targets', ('last', 'all')), ('dense_loss', ('every', 'last'))):
             if getattr(self, k) not in ok: raise ValueError(f"{k}={getattr(self, k)!r}: expected one of {ok}")
-        if self.dense_loss not in ('every', 'last'): raise ValueError(f"dense_loss={self.dense_loss!r}: expected one of ('every', 'last')")
         if self.dense_loss != 'every' and self.targets != 'all': raise ValueError("dense_loss='last' is a form of the dense variant: it needs targets='all'")
         if not self.target_channel and self.targets != 'all': raise ValueError("target_channel=False is an ablation of the dense variant: it needs targets='all'")
         if self.mse_weight < 0: raise ValueError(f"mse_weight={self.mse_weight}: expected >= 0")
