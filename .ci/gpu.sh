@@ -8,6 +8,10 @@
 #   on the same machine while it is still warm (30 s): another call that names `.gpu` in carry again (a call without it
 #                   removes .gpu/ there) can continue the grid where the budget stopped it, from the checkpoints in $RUNS:
 #                   BUDGET=240 SPEED=0 BENCH=0 bash .ci/gpu.sh
+#   BENCH=end runs the bench after the grid instead of before it (when 80 s are left); WORKERS (or WORKERS_FILE, a file
+#   of them) names the grid workers of step 3, one per line: a dataset, then, separated by @, the only runs that worker
+#   trains, in order (default: one worker per dataset through the whole grid). A run the budget cuts short has its best
+#   checkpoint so far evaluated on test, as a line 'PARTIAL {json}' in grid.log (labelled with the epochs it ran)
 #   a dry run here: DEVICE=cpu BUDGET=240 GPU_DATA=/tmp/tiny bash .ci/gpu.sh   (tiny copies of the three files in /tmp/tiny;
 #                   checks the script itself: the cuda cells then skip or fail, the runs are too small to mean anything)
 #
@@ -31,6 +35,7 @@ if [ "${1:-}" = prepare ]; then
 fi
 OUT=${OUT:-/tmp/gpu_out}; mkdir -p "$OUT"; RUNS=${RUNS:-/tmp/runs}; DEV=${DEVICE:-cuda}
 BUDGET=${BUDGET:-555}; SPEED_MIN=${SPEED_MIN:-1.4}; SPEED=${SPEED:-1}; BENCH=${BENCH:-1}; export RUNS DEV
+WORKERS=${WORKERS:-$'beauty\ntoys\nml-1m'}; [ -f "${WORKERS_FILE:-}" ] && WORKERS=$(cat "$WORKERS_FILE")
 python3 -m pip install -q --no-index --no-deps --target /tmp/site .gpu/whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site:$PWD DIFFREC_DATA=${GPU_DATA:-$PWD/.gpu/data} PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 t0=$(date +%s); left() { echo $(( BUDGET - ($(date +%s) - t0) )); }
@@ -67,6 +72,17 @@ for s in specs:
     n = len(log.read_text().splitlines()) if log.exists() else 0
     print(f"{data} | {s['name']}: " + (f"finished, test NDCG@10 {r['test_NDCG@10'].iloc[0]:.4f} (best epoch {int(r['best_epoch'].iloc[0])})"
           if len(r) else f"stopped by the budget after {n} epochs") + f", {time.time() - t1:.0f} s in this call", flush=True)
+    if not len(r) and (log.parent/'best.pt').exists():  # cut short: its best checkpoint so far (selected on validation) on test
+        import torch
+        from diffrec_nb.train import load_run
+        from diffrec_nb.cli import _eval_kwargs
+        from diffrec_nb.data import leave_one_out
+        from diffrec_nb.efficient import evaluate_model
+        model, run, d = load_run(log.parent)
+        model = model.to(os.environ['DEV']); split = leave_one_out(d)
+        m = {w: evaluate_model(model, split, w, run.exclude_history, **_eval_kwargs(run, model)) for w in ('valid', 'test')}
+        best = max((json.loads(l) for l in log.read_text().splitlines()), key=lambda l: l['valid_NDCG@10'])
+        print('PARTIAL ' + json.dumps(dict(data=data, name=s['name'], epochs_run=n, best_epoch=best['epoch'], **m)), flush=True)
 EOF
 
 echo "== 2. speed: Beauty, paper settings, alone on the device ($(left) s left)"
@@ -89,10 +105,12 @@ EOF
 echo "== 3. cuda cells and the table2-gpu grid, side by side ($(left) s left)"
 ( OMP_NUM_THREADS=4 timeout $(( $(left) > 60 ? $(left) : 60 )) python3 .ci/run_cells.py nbs/05_efficient.ipynb --flags cuda > "$OUT/cuda-cells.txt" 2>&1; echo "exit $?" >> "$OUT/cuda-cells.txt" ) &
 m=$(python3 -c "print(round(max($(left) - 50, 0) / 60, 2))"); [ "$(left)" -lt 70 ] && m=0
-[ "$m" != 0 ] && for d in beauty toys ml-1m; do
-  ( OMP_NUM_THREADS=4 timeout $(( $(left) - 10 )) python3 /tmp/grid_worker.py $d "$m" "$OUT" 2>&1 | sed -u "s/^/[$d] /" >> "$OUT/grid.log" ) &
-done
+[ "$m" != 0 ] && while IFS='@' read -ra w; do  # one worker per line of $WORKERS: a dataset, then (after @s) the only runs it trains
+  [ ${#w[@]} = 0 ] && continue
+  ( OMP_NUM_THREADS=3 timeout $(( $(left) - 10 )) python3 /tmp/grid_worker.py "${w[@]:0:1}" "$m" "$OUT" "${w[@]:1}" 2>&1 | sed -u "s/^/[${w[0]}] /" >> "$OUT/grid.log" ) &
+done <<< "$WORKERS"
 wait
+[ "$BENCH" = end ] && [ "$(left)" -ge 80 ] && { echo "== bench, alone on the device now ($(left) s left)"; timeout $(( $(left) - 5 )) python3 -c 'import sys; from diffrec_nb.cli import main; sys.exit(main())' bench 2>&1 | tee -a "$OUT/bench.txt"; }
 tail -3 "$OUT/cuda-cells.txt"; cat "$OUT/grid.log"
 (cd "$RUNS" && find table2-gpu \( -name 'log.jsonl' -o -name 'results.json' \) -print0 | tar cf "$OUT/logs.tar" --null -T -)
 echo "done with $(left) s of the budget left"; ls -la "$OUT"
