@@ -3,9 +3,10 @@ Usage: python .ci/gpu_collect.py DIR [DIR ...]   (the calls' files_at folders, o
 
 - table2-gpu-<data>.csv of every DIR -> nbs/results/table2-gpu.csv (finished runs, one row each, in the grid's order)
 - logs*.tar (every run's log.jsonl, finished or not; the latest DIR wins) -> nbs/results/table2-gpu-epochs.csv, one row per
-  epoch with its time; `alone` marks the epochs of the speed step, which had the device to themselves (read off bench.txt)
-- gpu.txt, bench.txt, cuda-cells.txt, grid*.log -> nbs/results/gpu-run.txt, one file with a section each"""
+  epoch with its time (earlier loans' rows kept, except for runs these logs hold again); `alone` marks the epochs of the speed step, which had the device to themselves (read off bench.txt)
+- gpu.txt, bench.txt, cuda-cells.txt, grid*.log -> appended to nbs/results/gpu-run.txt under the loan's date, a section each"""
 import io, json, re, sys, tarfile
+from datetime import date
 from pathlib import Path
 import pandas as pd
 from diffrec_nb.experiments import GRIDS, RESULTS, load_results, run_dir
@@ -37,14 +38,22 @@ def main(dirs:list):
                  valid_NDCG10=round(l['valid_NDCG@10'], 5), valid_HR10=round(l['valid_HR@10'], 5), alone=l['epoch'] <= alone.get((data, run), 0))
             for (data, run), log in logs.items() for l in log]
     ep = pd.DataFrame(rows)
+    old = RESULTS/'table2-gpu-epochs.csv'  # earlier loans' epochs stay, unless these logs hold the same run again
+    if old.exists():
+        prev = pd.read_csv(old)
+        keep = ~pd.Series(list(zip(prev['data'], prev['name']))).isin(set(zip(ep['data'], ep['name'])) if len(ep) else set()).values
+        ep = pd.concat([prev[keep], ep], ignore_index=True)
     ep = ep.assign(_o=[order.get((r['data'], r['name']), 1e9) for _, r in ep.iterrows()]).sort_values(['_o', 'epoch']).drop(columns='_o')
     ep.to_csv(RESULTS/'table2-gpu-epochs.csv', index=False)
     # the text output
-    out = io.StringIO()
+    txt = RESULTS/'gpu-run.txt'  # earlier loans' sections stay; this loan's are appended under its date
+    out = io.StringIO(txt.read_text() if txt.exists() else '')
+    out.seek(0, io.SEEK_END)
+    if txt.exists(): out.write(f"##### loan of {date.today()} #####\n\n")
     for d in dirs:
         for f in [d/'gpu.txt', d/'bench.txt', d/'cuda-cells.txt', *sorted(d.glob('grid*.log'))]:
             if f.exists(): out.write(f"===== {d.name}/{f.name}\n{f.read_text().rstrip()}\n\n")
-    (RESULTS/'gpu-run.txt').write_text(out.getvalue())
+    txt.write_text(out.getvalue())
     print(df[['data', 'name', 'epochs_run', 'best_epoch', 'test_NDCG@10']].to_string(), f"\n{len(ep)} epoch rows", sep='')
 
 if __name__ == '__main__': main(sys.argv[1:])
