@@ -192,7 +192,12 @@ GRIDS = {
                   _in_slices(_all_users(f'{DENSE_NAME}, only the last target of each prefix, batches in 4 slices', 'diffrec', 'toys',
                                         **DENSE, dense_loss='last')),
                   _in_slices(_all_users('Dense DSR, no MSE, no noise channel, only the last target of each prefix, batches in 4 slices',
-                                        'diffrec', 'toys', **{**DENSE, 'mse_weight': 0.0}, target_channel=False, dense_loss='last'))],
+                                        'diffrec', 'toys', **{**DENSE, 'mse_weight': 0.0}, target_channel=False, dense_loss='last')),
+                  # SASRec-CE trained on in the same 4 slices: the training time the one-target-per-prefix runs compare with
+                  *[_in_slices(_longer('SASRec-CE, untied, item init std 1.0, batches in 4 slices', 'sasrec', 'beauty', e, tied=False, init_std=1.0))
+                    for e in (20, 30, 40)],
+                  _in_slices(_all_users('SASRec-CE, batches in 4 slices', 'sasrec', 'toys')),
+                  *[_in_slices(_longer('SASRec-CE, batches in 4 slices', 'sasrec', 'toys', e)) for e in (20, 30)]],
     'table2-gpu': [spec for data in ('beauty', 'toys', 'ml-1m') for spec in (  # per dataset, the fast runs first
         run_spec('PopRec', 'poprec', dict(data=data)),
         _paper('SASRec-CE', 'sasrec', data),
