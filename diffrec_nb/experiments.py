@@ -326,7 +326,7 @@ HEADLINE = [  # (dataset, our model, the paper's row, grid, run name)
     ('ml-1m', 'PopRec', 'PopRec', 'variants-ml1m-cpu', 'PopRec'),
     ('ml-1m', 'SASRec-CE', 'SASRec', 'longer-ml1m-cpu', 'SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs'),
     ('ml-1m', 'DiffRec, as in the paper', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec (paper), 10 epochs'),
-    ('ml-1m', 'DiffRec, as in the paper, Rec loss from h^N, λ = 0.1 (--rec-from noise --mse-weight 0.1)', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec, Rec loss from h^N, λ = 0.1, 10 epochs'),
+    ('ml-1m', 'DiffRec, as in the paper, Rec loss from h^N, λ = 0.1 (--rec-from noise --mse-weight 0.1)', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec, Rec loss from h^N, λ = 0.1, 20 epochs'),
     ('ml-1m', 'DiffRec dense (--preset dense)', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs'),
     ('ml-1m', 'SASRec-CE, seed 1', 'SASRec', 'longer-ml1m-cpu', 'SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs, seed 1'),
     ('ml-1m', 'DiffRec dense (--preset dense), seed 1', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs, seed 1'),
