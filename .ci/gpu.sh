@@ -73,7 +73,6 @@ for s in specs:
     print(f"{data} | {s['name']}: " + (f"finished, test NDCG@10 {r['test_NDCG@10'].iloc[0]:.4f} (best epoch {int(r['best_epoch'].iloc[0])})"
           if len(r) else f"stopped by the budget after {n} epochs") + f", {time.time() - t1:.0f} s in this call", flush=True)
     if not len(r) and (log.parent/'best.pt').exists():  # cut short: its best checkpoint so far (selected on validation) on test
-        import torch
         from diffrec_nb.train import load_run
         from diffrec_nb.cli import _eval_kwargs
         from diffrec_nb.data import leave_one_out
@@ -107,7 +106,7 @@ echo "== 3. cuda cells and the table2-gpu grid, side by side ($(left) s left)"
 m=$(python3 -c "print(round(max($(left) - 50, 0) / 60, 2))"); [ "$(left)" -lt 70 ] && m=0
 [ "$m" != 0 ] && while IFS='@' read -ra w; do  # one worker per line of $WORKERS: a dataset, then (after @s) the only runs it trains
   [ ${#w[@]} = 0 ] && continue
-  ( OMP_NUM_THREADS=3 timeout $(( $(left) - 10 )) python3 /tmp/grid_worker.py "${w[@]:0:1}" "$m" "$OUT" "${w[@]:1}" 2>&1 | sed -u "s/^/[${w[0]}] /" >> "$OUT/grid.log" ) &
+  ( OMP_NUM_THREADS=3 timeout $(( $(left) - 10 )) python3 /tmp/grid_worker.py "${w[0]}" "$m" "$OUT" "${w[@]:1}" 2>&1 | sed -u "s/^/[${w[0]}] /" >> "$OUT/grid.log" ) &
 done <<< "$WORKERS"
 wait
 [ "$BENCH" = end ] && [ "$(left)" -ge 80 ] && { echo "== bench, alone on the device now ($(left) s left)"; timeout $(( $(left) - 5 )) python3 -c 'import sys; from diffrec_nb.cli import main; sys.exit(main())' bench 2>&1 | tee -a "$OUT/bench.txt"; }
