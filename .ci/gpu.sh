@@ -10,17 +10,20 @@
 #                   BUDGET=240 SPEED=0 BENCH=0 bash .ci/gpu.sh
 #   BENCH=end runs the bench after the grid instead of before it (when 80 s are left); WORKERS (or WORKERS_FILE, a file
 #   of them) names the grid workers of step 3, one per line: a dataset, then, separated by @, the only runs that worker
-#   trains, in order (default: one worker per dataset through the whole grid). A run the budget cuts short has its best
+#   trains, in order (a table2-gpu run name, or GRID:name for another grid, e.g. speed-gpu:DiffRec (paper)) (default: one worker per dataset through the whole grid). A run the budget cuts short has its best
 #   checkpoint so far evaluated on test, as a line 'PARTIAL {json}' in grid.log (labelled with the epochs it ran)
 #   a dry run here: DEVICE=cpu BUDGET=240 GPU_DATA=/tmp/tiny bash .ci/gpu.sh   (tiny copies of the three files in /tmp/tiny;
 #                   checks the script itself: the cuda cells then skip or fail, the runs are too small to mean anything)
 #
 # What it runs, in order; every step has its own time limit and writes to $OUT as it goes, so a cut-off run still reports:
-#   0. the finished runs of nbs/results/table2-gpu.csv are copied to $OUT/table2-gpu-<data>.csv, so they are not trained again
+#   0. the finished runs of nbs/results/table2-gpu.csv are copied to $RES/table2-gpu-<data>.csv, so they are not trained again
+#      (every grid's results CSVs live in $RES = $RUNS/csv and come back packed in $OUT/results.tar)
+#  0b. the `#| cuda` cell of 07_train alone (GraphedStep against eager steps); if it fails, WORKERS_NOGRAPH (a file) replaces
+#      WORKERS and the speed step skips DiffRec
 #   1. `diffrec_nb bench` alone on the GPU (train-step and inference times, DiffRec vs SASRec-CE, ratios from one run)
 #   2. the speed target, alone on the GPU: Beauty at the paper's settings with per-epoch validation and bf16 autocast —
-#      SASRec-CE, then DiffRec (paper) — each the `table2-gpu` run of that name, stopped after SPEED_MIN minutes with a
-#      checkpoint; the epoch times it logs are the measurement (appended to bench.txt); a run already finished is skipped
+#      SASRec-CE, then DiffRec (paper) with its step as a CUDA graph — each the `speed-gpu` run of that name, stopped after
+#      SPEED_MIN minutes with a checkpoint; its wall time and the epoch times it logs are the measurement (bench.txt)
 #   3. side by side on the GPU: the `#| cuda` cells of 05_efficient (tests, not timings), and one worker per dataset that
 #      trains the `table2-gpu` grid in its order (the two speed runs resume from their checkpoints) until the budget ends;
 #      finished runs are appended to $OUT/table2-gpu-<data>.csv, every run's per-epoch log comes back in logs.tar
@@ -33,8 +36,8 @@ if [ "${1:-}" = prepare ]; then
   .venv/bin/python -m pip download -q --no-deps --only-binary=:all: -d .gpu/whl "fastcore==$v"
   du -sh .gpu; exit 0
 fi
-OUT=${OUT:-/tmp/gpu_out}; mkdir -p "$OUT"; RUNS=${RUNS:-/tmp/runs}; DEV=${DEVICE:-cuda}
-BUDGET=${BUDGET:-555}; SPEED_MIN=${SPEED_MIN:-1.4}; SPEED=${SPEED:-1}; BENCH=${BENCH:-1}; export RUNS DEV
+OUT=${OUT:-/tmp/gpu_out}; mkdir -p "$OUT"; RUNS=${RUNS:-/tmp/runs}; DEV=${DEVICE:-cuda}; RES=$RUNS/csv; mkdir -p "$RES"
+BUDGET=${BUDGET:-555}; SPEED_MIN=${SPEED_MIN:-1.4}; SPEED=${SPEED:-1}; BENCH=${BENCH:-1}; export RUNS DEV RES
 WORKERS=${WORKERS:-$'beauty\ntoys\nml-1m'}; [ -f "${WORKERS_FILE:-}" ] && WORKERS=$(cat "$WORKERS_FILE")
 python3 -m pip install -q --no-index --no-deps --target /tmp/site .gpu/whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site:$PWD DIFFREC_DATA=${GPU_DATA:-$PWD/.gpu/data} PYTHONUNBUFFERED=1 MPLBACKEND=Agg
@@ -42,7 +45,7 @@ t0=$(date +%s); left() { echo $(( BUDGET - ($(date +%s) - t0) )); }
 { nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv; nproc
   python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'; } 2>&1 | tee "$OUT/gpu.txt"
 
-python3 - "$OUT" <<'EOF'
+python3 - "$RES" <<'EOF'
 import sys, pandas as pd
 from pathlib import Path
 p = Path('nbs/results/table2-gpu.csv')
@@ -51,26 +54,34 @@ for d, g in (pd.read_csv(p).groupby('data') if p.exists() else []):
     if not f.exists(): g.to_csv(f, index=False)
 EOF
 
+echo "== 0b. the CUDA-graph step of 07 against eager steps, alone on the device ($(left) s left)"
+GRAPH=1
+[ "$SPEED" = 1 ] && { timeout 180 python3 .ci/run_cells.py nbs/07_train.ipynb --flags cuda --only-flagged > "$OUT/cuda-cells-07.txt" 2>&1 || GRAPH=0; tail -4 "$OUT/cuda-cells-07.txt"; }
+[ "$GRAPH" = 0 ] && [ -f "${WORKERS_NOGRAPH:-}" ] && WORKERS=$(cat "$WORKERS_NOGRAPH") && echo "graph check failed: workers from $WORKERS_NOGRAPH"
+
 echo "== 1. bench ($(left) s left)"
 [ "$BENCH" = 1 ] && timeout 75 python3 -c 'import sys; from diffrec_nb.cli import main; sys.exit(main())' bench 2>&1 | tee "$OUT/bench.txt"
 
 cat > /tmp/grid_worker.py <<'EOF'
-"Train the table2-gpu runs of one dataset (optionally only the named ones) in grid order until `minutes` are spent."
-import os, sys, time, json
+"Train the runs of one dataset (all of table2-gpu, or only the named ones, each 'GRID:name' or a table2-gpu name) in order until `minutes` are spent."
+import os, sys, time, json, traceback
 from diffrec_nb.experiments import GRIDS, run_grid, run_dir
-data, minutes, out, names = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4:]
-specs = [s for s in GRIDS['table2-gpu'] if s['run'].get('data') == data and (not names or s['name'] in names)]
+data, minutes, res, names = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4:]
+jobs = [n.split(':', 1) if ':' in n else ['table2-gpu', n] for n in names]
+specs = [('table2-gpu', s) for s in GRIDS['table2-gpu'] if s['run'].get('data') == data] if not names else \
+        [(g, s) for g, n in jobs for s in GRIDS[g] if s['run'].get('data') == data and s['name'] == n]
 t0 = time.time()
-for s in specs:
+for grid, s in specs:
     left = minutes - (time.time() - t0) / 60
     if left < 0.1: break
     t1 = time.time()
-    df = run_grid('table2-gpu', results=f'{out}/table2-gpu-{data}.csv', out_root=os.environ['RUNS'], minutes=left,
-                  device=os.environ['DEV'], progress=False, specs=[s])
+    try: df = run_grid(grid, results=f'{res}/{grid}-{data}.csv', out_root=os.environ['RUNS'], minutes=left,
+                       device=os.environ['DEV'], progress=False, specs=[s])
+    except Exception: traceback.print_exc(); print(f"{data} | {grid}/{s['name']}: FAILED", flush=True); continue
     r = df[(df['name'] == s['name']) & (df['data'] == data)]
-    log = run_dir(os.environ['RUNS'], 'table2-gpu', data, s['name'])/'log.jsonl'
+    log = run_dir(os.environ['RUNS'], grid, data, s['name'])/'log.jsonl'
     n = len(log.read_text().splitlines()) if log.exists() else 0
-    print(f"{data} | {s['name']}: " + (f"finished, test NDCG@10 {r['test_NDCG@10'].iloc[0]:.4f} (best epoch {int(r['best_epoch'].iloc[0])})"
+    print(f"{data} | {grid}/{s['name']}: " + (f"finished, test NDCG@10 {r['test_NDCG@10'].iloc[0]:.4f} (best epoch {int(r['best_epoch'].iloc[0])})"
           if len(r) else f"stopped by the budget after {n} epochs") + f", {time.time() - t1:.0f} s in this call", flush=True)
     if not len(r) and (log.parent/'best.pt').exists():  # cut short: its best checkpoint so far (selected on validation) on test
         from diffrec_nb.train import load_run
@@ -81,23 +92,26 @@ for s in specs:
         model = model.to(os.environ['DEV']); split = leave_one_out(d)
         m = {w: evaluate_model(model, split, w, run.exclude_history, **_eval_kwargs(run, model)) for w in ('valid', 'test')}
         best = max((json.loads(l) for l in log.read_text().splitlines()), key=lambda l: l['valid_NDCG@10'])
-        print('PARTIAL ' + json.dumps(dict(data=data, name=s['name'], epochs_run=n, best_epoch=best['epoch'], **m)), flush=True)
+        print('PARTIAL ' + json.dumps(dict(grid=grid, data=data, name=s['name'], epochs_run=n, best_epoch=best['epoch'], **m)), flush=True)
 EOF
 
 echo "== 2. speed: Beauty, paper settings, alone on the device ($(left) s left)"
-[ "$SPEED" = 1 ] && for name in 'SASRec-CE' 'DiffRec (paper)'; do
-  timeout $(python3 -c "print(int($SPEED_MIN * 60 + 45))") python3 /tmp/grid_worker.py beauty "$SPEED_MIN" "$OUT" "$name" 2>&1 | tail -5
+[ "$SPEED" = 1 ] && for name in 'SASRec-CE' 'DiffRec (paper)'; do  # the speed-gpu pair: bf16 scoring, DiffRec's step as a CUDA graph
+  [ "$name" = 'DiffRec (paper)' ] && [ "$GRAPH" = 0 ] && continue
+  t1=$(date +%s)
+  timeout $(python3 -c "print(int($SPEED_MIN * 60 + 45))") python3 /tmp/grid_worker.py beauty "$SPEED_MIN" "$RES" "speed-gpu:$name" 2>&1 | tail -5
+  echo "speed-gpu/$name: $(( $(date +%s) - t1 )) s of wall time for the whole command (start, data, training, test)" | tee -a "$OUT/bench.txt"
 done
 python3 - "$RUNS" <<'EOF' 2>&1 | tee -a "$OUT/bench.txt"
 import json, sys
 from pathlib import Path
 for name in ('SASRec-CE', 'DiffRec_(paper)'):
-    f = Path(sys.argv[1])/'table2-gpu'/'beauty'/name/'log.jsonl'
+    f = Path(sys.argv[1])/'speed-gpu'/'beauty'/name/'log.jsonl'
     log = [json.loads(l) for l in f.read_text().splitlines()] if f.exists() else []
     ep = sorted(l['epoch_s'] for l in log)
-    if not ep: print(f"{name}: no epoch finished"); continue
+    if not ep: print(f"speed-gpu/{name}: no epoch finished"); continue
     med = ep[len(ep) // 2]
-    print(f"{name}: {len(log)} epochs alone on the device, {sum(ep):.1f} s of epoch time (training + validation), median {med:.2f} s/epoch"
+    print(f"speed-gpu/{name}: {len(log)} epochs alone on the device, {sum(ep):.1f} s of epoch time (training + validation), median {med:.2f} s/epoch"
           f" -> 50 epochs ~ {50 * med:.0f} s; valid NDCG@10 by epoch {[round(l['valid_NDCG@10'], 4) for l in log]}")
 EOF
 
@@ -106,10 +120,11 @@ echo "== 3. cuda cells and the table2-gpu grid, side by side ($(left) s left)"
 m=$(python3 -c "print(round(max($(left) - 50, 0) / 60, 2))"); [ "$(left)" -lt 70 ] && m=0
 [ "$m" != 0 ] && while IFS='@' read -ra w; do  # one worker per line of $WORKERS: a dataset, then (after @s) the only runs it trains
   [ ${#w[@]} = 0 ] && continue
-  ( OMP_NUM_THREADS=3 timeout $(( $(left) - 10 )) python3 /tmp/grid_worker.py "${w[0]}" "$m" "$OUT" "${w[@]:1}" 2>&1 | sed -u "s/^/[${w[0]}] /" >> "$OUT/grid.log" ) &
+  ( OMP_NUM_THREADS=3 timeout $(( $(left) - 10 )) python3 /tmp/grid_worker.py "${w[0]}" "$m" "$RES" "${w[@]:1}" 2>&1 | sed -u "s/^/[${w[0]}] /" >> "$OUT/grid.log" ) &
 done <<< "$WORKERS"
 wait
 [ "$BENCH" = end ] && [ "$(left)" -ge 80 ] && { echo "== bench, alone on the device now ($(left) s left)"; timeout $(( $(left) - 5 )) python3 -c 'import sys; from diffrec_nb.cli import main; sys.exit(main())' bench 2>&1 | tee -a "$OUT/bench.txt"; }
 tail -3 "$OUT/cuda-cells.txt"; cat "$OUT/grid.log"
-(cd "$RUNS" && find table2-gpu \( -name 'log.jsonl' -o -name 'results.json' \) -print0 | tar cf "$OUT/logs.tar" --null -T -)
+(cd "$RUNS" && find table2-gpu speed-gpu \( -name 'log.jsonl' -o -name 'results.json' \) -print0 2>/dev/null | tar cf "$OUT/logs.tar" --null -T -)
+tar cf "$OUT/results.tar" -C "$RES" .
 echo "done with $(left) s of the budget left"; ls -la "$OUT"

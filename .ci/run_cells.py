@@ -1,6 +1,6 @@
 """Run a notebook's code cells in order, in one namespace, without Jupyter: for a GPU machine that has PyTorch but no
 notebook stack. Cells flagged `#| cuda` / `#| slow` run only when their flag is named; `#| eval: false` cells never run.
-Usage: python .ci/run_cells.py NOTEBOOK [--flags cuda slow]   (exit status 1 at the first failing cell, named)"""
+Usage: python .ci/run_cells.py NOTEBOOK [--flags cuda slow] [--only-flagged]   (exit status 1 at the first failing cell, named)"""
 import argparse, json, sys, time, traceback
 from pathlib import Path
 
@@ -17,6 +17,7 @@ def directives(src:str) -> dict:
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('notebook'); ap.add_argument('--flags', nargs='*', default=[])
+    ap.add_argument('--only-flagged', action='store_true', help="run only the `#| export` and `#| hide` cells and the flagged ones")
     a = ap.parse_args()
     nb_path = Path(a.notebook).resolve()
     cells = [c for c in json.loads(nb_path.read_text())['cells'] if c['cell_type'] == 'code']
@@ -26,6 +27,7 @@ def main():
     for i, c in enumerate(cells):
         src = ''.join(c['source']); d = directives(src)
         if d.get('eval') == 'false' or any(f in d and f not in a.flags for f in flags): continue
+        if a.only_flagged and not ({'export', 'hide'} & d.keys() or any(f in d for f in a.flags)): continue
         code = '\n'.join(l for l in src.splitlines() if not l.lstrip().startswith(('%', '!')))
         t = time.time()
         try: exec(compile(code, f'{nb_path.name}[cell {i}]', 'exec'), ns)

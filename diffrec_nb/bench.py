@@ -10,7 +10,7 @@ import pandas as pd, torch
 from .model import DiffRec, DiffRecConfig
 from .sasrec import SASRec, SASRecConfig
 from .efficient import train_step
-from .train import resolve_device
+from .train import GraphedStep, resolve_device
 
 # %% auto #0
 __all__ = ['JEMALLOC_CONF', 'JEMALLOC_CONF_V1', 'epoch_rows', 'benchmark', 'find_jemalloc', 'jemalloc_env', 'step_seconds',
@@ -55,6 +55,11 @@ def benchmark(quick:bool=False, # tiny sizes that run in seconds
     o_dr, o_sr = torch.optim.Adam(dr.parameters()), torch.optim.Adam(sr.parameters())
     t = {'train step: SASRec-CE': _median_time(lambda: train_step(sr, o_sr, x_sr), reps, 2, dev),
          'train step: DiffRec': _median_time(lambda: train_step(dr, o_dr, x_dr), reps, 2, dev)}
+    if dev.type == 'cuda':  # the same DiffRec step recorded as a CUDA graph (07's `cuda_graph`), in float32 and under bf16
+        for amp in (False, True):
+            torch.manual_seed(0); dg = DiffRec(dr.cfg).to(dev)
+            gs = GraphedStep(dg, torch.optim.Adam(dg.parameters(), capturable=True), amp)
+            t['train step: DiffRec, CUDA graph' + ', bf16' * amp] = _median_time(lambda: gs(x_dr), reps, 5, dev)  # 3 eager, then 1 recorded
     dr.eval(); sr.eval(); rows = x_dr.clone(); rows[:, -1] = dr.unk
     with torch.no_grad():
         t['inference: SASRec-CE'] = _median_time(lambda: sr.logits(sr.hidden(x_dr)[:, -1]), reps, 2, dev)
@@ -66,7 +71,7 @@ def benchmark(quick:bool=False, # tiny sizes that run in seconds
     df['ratio'] = [v / base['train' if k.startswith('train') else 'inference'] for k, v in t.items()]
     rows = epoch_rows(epoch_data, T)
     if rows: df['epoch s (est.)'] = [rows['sasrec'] / df.loc[k, 'rows/s'] if k == 'train step: SASRec-CE' else
-                                     rows['diffrec'] / df.loc[k, 'rows/s'] if k == 'train step: DiffRec' else None for k in df.index]
+                                     rows['diffrec'] / df.loc[k, 'rows/s'] if k.startswith('train step: DiffRec') else None for k in df.index]
     df.attrs['setup'] = f"device={dev}, d={d}, T={T}, batch={B}, items={n_items}, N={N}, layers={n_layers}, heads={n_heads}, torch threads={torch.get_num_threads()}"
     print(df.attrs['setup'])
     return df

@@ -8,7 +8,7 @@ import math
 import torch, torch.nn.functional as F
 from fastcore.basics import patch
 from .diffusion import q_sample, p_sample
-from .model import DiffRec, DiffRecConfig
+from .model import DiffRec, DiffRecConfig, ranking_logits
 from .data import Split, inference_rows, training_samples, score_batches, trim_padding
 from .metrics import DenseScorer, evaluate_scorer, evaluate_batches, collect_scores, eval_side
 
@@ -132,7 +132,7 @@ def infer_chain(self:DiffRec, rows:torch.Tensor, # (B, T) inference rows ending 
         f = self.denoise(rows, hT, torch.full((len(rows),), n, device=rows.device), generator=g)  # f_theta(h_T^n, n)
         hT = p_sample(s, f, hT, n, self.cfg.var, generator=g)              # lines 5-6: mu_theta, then Eq. (4)
     f = self.denoise(rows, hT, torch.ones(len(rows), dtype=torch.long, device=rows.device), generator=g)  # line 8
-    return F.softmax(self.logits(f), -1)                                   # line 9: Eq. (8)
+    return F.softmax(ranking_logits(self, f), -1)                         # line 9: Eq. (8)
 
 # %% ../nbs/05_efficient.ipynb #83eae8a9
 @patch
@@ -156,7 +156,7 @@ def infer_one_step(self:DiffRec, rows:torch.Tensor, # (B, T) inference rows endi
         sl = slice(lo, lo + max_batch)
         nN = torch.full((len(rows_s[sl]),), s.N, device=rows.device)
         f = self.denoise(rows_s[sl], hT[sl], nN, past_noise=None if past is None else past[sl])  # line 6
-        p = F.softmax(self.logits(f), -1)                                   # line 7: Eq. (8)
+        p = F.softmax(ranking_logits(self, f), -1)                         # line 7: Eq. (8)
         probs.index_add_(0, torch.arange(lo, lo + len(p), device=rows.device) % B, p)
     return probs / len(seeds)                                               # line 9: the average over seeds
 

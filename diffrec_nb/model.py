@@ -12,7 +12,7 @@ from .diffusion import q_sample, step_embedding, _at
 from .schedules import make_schedule
 
 # %% auto #0
-__all__ = ['DiffRecConfig', 'noise_mask', 'attention_mask', 'DSR', 'DiffRec']
+__all__ = ['DiffRecConfig', 'noise_mask', 'attention_mask', 'DSR', 'DiffRec', 'ranking_logits']
 
 # %% ../nbs/04_diffrec.ipynb #a953ea32
 @dataclass
@@ -169,6 +169,13 @@ class DiffRec(nn.Module):
         if self.cfg.targets == 'last': return self.dsr(torch.cat([h0[:, :-1], hT[:, None]], 1), n, rows)
         past = q_sample(self.schedule, h0[:, 1:-1], n, noise=past_noise, generator=generator)  # dense: known next items, noised to n
         return self.dsr(h0[:, :-1] + self.channel(torch.cat([past, hT[:, None]], 1)), n, rows[:, :-1])
+
+# %% ../nbs/04_diffrec.ipynb #277a52dd
+def ranking_logits(model, # DiffRec or SASRec: anything with `logits(h)`
+                   h:torch.Tensor, # (..., d) representations, any float dtype
+                  ) -> torch.Tensor:
+    "`model.logits(h)` computed in float32 even inside an autocast region, so that a full ranking has no bf16 ties."
+    with torch.autocast(h.device.type, enabled=False): return model.logits(h.float())
 
 # %% ../nbs/04_diffrec.ipynb #48cf5ace
 @patch

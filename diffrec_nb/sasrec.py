@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, asdict
 import torch, torch.nn as nn, torch.nn.functional as F
-from .model import attention_mask
+from .model import attention_mask, ranking_logits
 from .data import pad_left, score_batches, trim_padding
 from .metrics import collect_scores
 
@@ -86,7 +86,7 @@ class SASRec(nn.Module):
             for idx in score_batches(histories, batch_size, by_length):
                 x = pad_left([histories[i] for i in idx], self.cfg.max_len)
                 x = (trim_padding(x) if by_length else x).to(dev)
-                yield idx, F.softmax(self.logits(self.hidden(x)[:, -1]), -1)
+                yield idx, F.softmax(ranking_logits(self, self.hidden(x)[:, -1]), -1)
         finally: self.train(was)
 
     def score(self, histories:list, **kwargs) -> torch.Tensor:

@@ -18,7 +18,7 @@ from .efficient import evaluate_model, train_step
 
 # %% auto #0
 __all__ = ['MODELS', 'DEFAULT_SAMPLES', 'RunConfig', 'subset_users', 'resolve_device', 'save_checkpoint', 'load_checkpoint',
-           'split_step', 'continue_run', 'train', 'load_run']
+           'GraphedStep', 'set_capturable', 'split_step', 'continue_run', 'train', 'load_run']
 
 # %% ../nbs/07_train.ipynb #f2842d8e
 MODELS = {'diffrec': (DiffRec, DiffRecConfig), 'sasrec': (SASRec, SASRecConfig)}  # name -> (class, config class)
@@ -36,7 +36,11 @@ class RunConfig:
     eval_method: str = 'one_step' # DiffRec inference: 'one_step' (Algorithm 3) or 'chain' (Algorithm 2)
     exclude_history: bool = False # remove each user's history from the ranking
     device: str = 'auto'        # 'auto' (CUDA when present), 'cpu' or 'cuda'
-    amp: bool = False           # bf16 autocast on CUDA
+    amp: bool = False           # bf16 autocast of training on CUDA
+    amp_eval: bool = False      # bf16 autocast of validation and test scoring on CUDA too (the last layer stays float32:
+                                #   `model.ranking_logits`); off in every stored result before the speed runs of 11_bench
+    cuda_graph: bool = False    # CUDA, the paper's DiffRec (one target per row): each full batch's step replayed as one
+                                #   captured CUDA graph (`GraphedStep`): the same computation without per-kernel launch cost
     out_dir: str = 'runs/default' # checkpoints, log and results go here
     resume: bool = True         # continue from out_dir/last.pt when it exists (with more epochs: train a finished run further)
     max_minutes: float = 0      # stop (with a checkpoint) after this long; 0 = no limit. Rerun to continue.
@@ -81,6 +85,46 @@ def load_checkpoint(path:Path) -> dict:
     return torch.load(path, map_location='cpu', weights_only=False)
 
 # %% ../nbs/07_train.ipynb #62c597c2
+class GraphedStep:
+    "`train_step` on batches of one shape, recorded once as a CUDA graph and replayed (CUDA; Adam with capturable=True)."
+    def __init__(self, model, opt:torch.optim.Optimizer, # the model and its optimiser (Adam(..., capturable=True))
+                 amp:bool=False, # bf16 autocast inside the step
+                 warmup:int=3, # eager steps on a side stream before the capture
+                ):
+        self.model, self.opt, self.amp, self.warmup = model, opt, amp, warmup
+        self.graph, self.x, self.out, self.eager_steps = None, None, None, 0
+
+    def _step(self, x:torch.Tensor) -> dict:
+        "One `train_step` (autocast without its weight cache, which a graph cannot keep)."
+        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=self.amp, cache_enabled=False):
+            return train_step(self.model, self.opt, x)
+
+    def __call__(self, x:torch.Tensor, # (B, T) training rows on the GPU; B and T as in every later call
+                ) -> dict:
+        "One step on x: eager for the first `warmup` calls, then replays of a recording (outputs overwritten by the next replay)."
+        if self.graph is None and self.eager_steps < self.warmup:
+            side, main = torch.cuda.Stream(x.device), torch.cuda.current_stream(x.device)
+            side.wait_stream(main)
+            with torch.cuda.stream(side): out = self._step(x)
+            main.wait_stream(side); self.eager_steps += 1
+            return out
+        if self.graph is None:
+            self.x, self.graph = x.clone(), torch.cuda.CUDAGraph()
+            with torch.cuda.graph(self.graph): self.out = self._step(self.x)  # recorded, not run
+        elif x.shape != self.x.shape: raise ValueError(f"GraphedStep recorded batches of shape {tuple(self.x.shape)}, got {tuple(x.shape)}")
+        self.x.copy_(x); self.graph.replay()
+        return self.out
+
+def set_capturable(opt:torch.optim.Optimizer, on:bool) -> torch.optim.Optimizer:
+    "Switch Adam's `capturable` and move its step counts to match, so that a checkpoint resumes with either setting."
+    for group in opt.param_groups:
+        group['capturable'] = on
+        for p in group['params']:
+            st = opt.state.get(p, {})
+            if 'step' in st: st['step'] = st['step'].to(device=p.device if on else 'cpu', dtype=torch.float32)
+    return opt
+
+# %% ../nbs/07_train.ipynb #328d4ebe
 def _every_position(model) -> bool:
     "Whether a model learns from every position of a row (SASRec-CE, the dense DiffRec) rather than from its last item."
     return isinstance(model, SASRec) or _dense_rows(model.cfg)
@@ -112,6 +156,7 @@ def split_step(model, opt:torch.optim.Optimizer, x:torch.Tensor, # (B, T) one ba
 
 def _train_epoch(model, opt, rows:torch.Tensor, bs:int, g:torch.Generator, epoch:int, run:RunConfig, dev,
                  lengths:torch.Tensor|None=None, # (S,) items per row on the host, for `run.split`
+                 graphed:GraphedStep|None=None, # `run.cuda_graph`: full batches go through it, a shorter last batch runs eagerly
                 ) -> dict:
     "One pass over the shuffled training rows; returns mean loss parts."
     model.train(); sums, steps = {}, 0
@@ -119,15 +164,17 @@ def _train_epoch(model, opt, rows:torch.Tensor, bs:int, g:torch.Generator, epoch
     batches = perm.to(rows.device).split(bs)  # one copy an epoch: a copy per batch would sync a GPU
     for step, (idx, idx_host) in enumerate(zip(tqdm(batches, desc=f'epoch {epoch}', leave=False, disable=not run.progress), perm.split(bs))):
         gen = g if dev.type == 'cpu' else None
-        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=run.amp and dev.type == 'cuda'):
-            out = split_step(model, opt, rows[idx], lengths[idx_host], run.split, gen) if run.split else train_step(model, opt, rows[idx], gen)
+        if graphed is not None and len(idx) == bs: out = graphed(rows[idx])
+        else:
+            with torch.autocast('cuda', dtype=torch.bfloat16, enabled=run.amp and dev.type == 'cuda'):
+                out = split_step(model, opt, rows[idx], lengths[idx_host], run.split, gen) if run.split else train_step(model, opt, rows[idx], gen)
         if dev.type == 'cpu' or step == len(batches) - 1: _check_finite(out['loss'], epoch, step, idx)
         for k in ('loss', 'mse', 'rec'):
             if k in out: sums[k] = sums.get(k, 0) + out[k].detach().float().mean()
         steps += 1
     return {k: (v / steps).item() for k, v in sums.items()}
 
-# %% ../nbs/07_train.ipynb #328d4ebe
+# %% ../nbs/07_train.ipynb #bb497627
 def _protocol(run:RunConfig, data:Sequences, split:Split, rows:torch.Tensor, dev, samples:str) -> dict:
     "What the results file records about how numbers were made."
     return dict(dataset=data.name, users=len(data), items=data.n_items, training_rows=len(rows), samples=samples,
@@ -142,6 +189,23 @@ def _eval_kwargs(run:RunConfig, model) -> dict:
     kw = dict(by_length=True) if run.split else {}
     if isinstance(model, DiffRec): return kw | dict(method=run.eval_method, seeds=list(range(model.cfg.n_seeds)))
     return kw
+
+def _evaluate(model, split:Split, which:str, run:RunConfig) -> dict:
+    "`evaluate_model` with the run's scoring options (under bf16 autocast with `run.amp_eval` on a GPU)."
+    dev = next(model.parameters()).device
+    with torch.autocast('cuda', dtype=torch.bfloat16, enabled=run.amp_eval and dev.type == 'cuda'):
+        return evaluate_model(model, split, which, run.exclude_history, **_eval_kwargs(run, model))
+
+def _check_run(run:RunConfig, cfg, dev:torch.device):
+    "Refuse settings that cannot work together, before anything is written."
+    if run.model not in (*MODELS, 'poprec'): raise ValueError(f"model={run.model!r}: expected one of {[*MODELS, 'poprec']}")
+    if run.split < 0: raise ValueError(f"split={run.split}: expected 0 (whole batches) or a number of slices >= 1")
+    if not run.cuda_graph: return
+    if dev.type != 'cuda': raise ValueError(f"cuda_graph=True needs a CUDA device (device={run.device!r} gives {dev.type})")
+    if run.split: raise ValueError(f"cuda_graph=True replays whole batches of one shape; it cannot run them in slices (split={run.split})")
+    if run.model != 'diffrec' or getattr(cfg, 'targets', 'last') != 'last':
+        raise ValueError("cuda_graph=True: only the paper's DiffRec (one target per row, targets='last') can be recorded; SASRec-CE "
+                         "and the dense variant pick their targets with a boolean mask, which waits for the host")
 
 # %% ../nbs/07_train.ipynb #d76ab1b5
 def _poprec(run:RunConfig, split:Split, proto:dict, out:Path) -> dict:
@@ -183,8 +247,7 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
          ) -> dict:
     "Train, validate every epoch, early-stop, evaluate the best checkpoint on test; returns the results dict."
     t_start, out, dev = time.time(), Path(run.out_dir), resolve_device(run.device)
-    if run.model not in (*MODELS, 'poprec'): raise ValueError(f"model={run.model!r}: expected one of {[*MODELS, 'poprec']}")
-    if run.split < 0: raise ValueError(f"split={run.split}: expected 0 (whole batches) or a number of slices >= 1")
+    _check_run(run, cfg, dev)
     out.mkdir(parents=True, exist_ok=True)
     cls, ccls = MODELS.get(run.model, (None, None))
     cfg = cfg if cfg is not None else (ccls() if ccls else None)
@@ -197,15 +260,16 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     model = cls(cfg).to(dev)
     rows = training_samples(split.train, model.row_len, samples, run.stride)
     lengths, rows = (rows != 0).sum(1), rows.to(dev)
-    opt, g = torch.optim.Adam(model.parameters(), lr=cfg.lr), torch.Generator().manual_seed(cfg.seed)
+    opt, g = torch.optim.Adam(model.parameters(), lr=cfg.lr, capturable=run.cuda_graph), torch.Generator().manual_seed(cfg.seed)
     st = dict(epoch=0, best=-1.0, best_epoch=0, bad=0, log=[], wall_s=0.0)
-    if run.resume and (out/'last.pt').exists(): st = _resume(out, run, cfg, model, opt, g)
+    if run.resume and (out/'last.pt').exists(): st = _resume(out, run, cfg, model, opt, g); set_capturable(opt, run.cuda_graph)
+    graphed = GraphedStep(model, opt, run.amp) if run.cuda_graph else None
     proto = _protocol(run, data, split, rows, dev, samples)
     while st['epoch'] < cfg.epochs and st['bad'] < run.patience:
         if run.max_minutes and time.time() - t_start > 60 * run.max_minutes: break
         t0 = time.time(); ep = st['epoch'] + 1
-        tr = _train_epoch(model, opt, rows, cfg.batch_size, g, ep, run, dev, lengths)
-        val = evaluate_model(model, split, 'valid', run.exclude_history, **_eval_kwargs(run, model))
+        tr = _train_epoch(model, opt, rows, cfg.batch_size, g, ep, run, dev, lengths, graphed)
+        val = _evaluate(model, split, 'valid', run)
         st['epoch'], st['wall_s'] = ep, st['wall_s'] + time.time() - t0
         if val['NDCG@10'] > st['best']:
             st.update(best=val['NDCG@10'], best_epoch=ep, bad=0)
@@ -227,9 +291,7 @@ def _finish(model, split:Split, run:RunConfig, cfg, st:dict, proto:dict, out:Pat
                best_epoch=st['best_epoch'], wall_s=st['wall_s'], finished=finished, log=st['log'])
     if not finished: return res  # stopped by max_minutes: rerun with the same out_dir to continue
     model.load_state_dict(load_checkpoint(out/'best.pt')['model'])
-    kw = _eval_kwargs(run, model)
-    res['valid'] = evaluate_model(model, split, 'valid', run.exclude_history, **kw)
-    res['test'] = evaluate_model(model, split, 'test', run.exclude_history, **kw)
+    res['valid'], res['test'] = _evaluate(model, split, 'valid', run), _evaluate(model, split, 'test', run)
     atomic_write(out/'results.json', lambda f: f.write(json.dumps(res, indent=1).encode()))
     return res
 
