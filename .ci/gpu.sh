@@ -10,7 +10,8 @@
 #                   BUDGET=240 SPEED=0 BENCH=0 bash .ci/gpu.sh
 #   BENCH=end runs the bench after the grid instead of before it (when 80 s are left); WORKERS (or WORKERS_FILE, a file
 #   of them) names the grid workers of step 3, one per line: a dataset, then, separated by @, the only runs that worker
-#   trains, in order (a table2-gpu run name, or GRID:name for another grid, e.g. speed-gpu:DiffRec (paper)) (default: one worker per dataset through the whole grid). A run the budget cuts short has its best
+#   trains, in order (a table2-gpu run name, or GRID:name for another grid, e.g. speed-gpu:DiffRec (paper); default: one
+#   worker per dataset through the whole table2-gpu grid). A run the budget cuts short has its best
 #   checkpoint so far evaluated on test, as a line 'PARTIAL {json}' in grid.log (labelled with the epochs it ran)
 #   a dry run here: DEVICE=cpu BUDGET=240 GPU_DATA=/tmp/tiny bash .ci/gpu.sh   (tiny copies of the three files in /tmp/tiny;
 #                   checks the script itself: the cuda cells then skip or fail, the runs are too small to mean anything)

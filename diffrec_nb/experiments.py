@@ -356,7 +356,8 @@ HEADLINE = [  # (dataset, our model, the paper's row, grid, run name)
 HEADLINE_GPU = [(ds, model, paper, 'table2-gpu', name) for ds in ('beauty', 'toys', 'ml-1m') for model, paper, name in (
     ('PopRec', 'PopRec', 'PopRec'), ('SASRec-CE', 'SASRec', 'SASRec-CE'), ('DiffRec dense (--preset dense)', 'DiffRec', DENSE_NAME),
     ('SASRec-CE, seed 1', 'SASRec', 'SASRec-CE, seed 1'), ('DiffRec dense (--preset dense), seed 1', 'DiffRec', f'{DENSE_NAME}, seed 1'),
-    ('DiffRec, as in the paper, Rec loss from h^N, λ = 0.1 (--rec-from noise --mse-weight 0.1)', 'DiffRec', 'DiffRec, Rec loss from h^N, λ = 0.1'))]
+    ('DiffRec, as in the paper, Rec loss from h^N, λ = 0.1 (--rec-from noise --mse-weight 0.1)', 'DiffRec', 'DiffRec, Rec loss from h^N, λ = 0.1'))] + [
+    ('beauty', 'DiffRec, as in the paper (its step as a CUDA graph, scored in bf16: --cuda-graph --amp-eval)', 'DiffRec', 'speed-gpu', 'DiffRec (paper)')]
 
 def headline(df:pd.DataFrame, # stored results of several grids (`load_results`, concatenated)
              rows=HEADLINE) -> pd.DataFrame:

@@ -107,7 +107,7 @@ class GraphedStep:
             side.wait_stream(main)
             with torch.cuda.stream(side): out = self._step(x)
             main.wait_stream(side); self.eager_steps += 1
-            return out
+            return {k: v.detach() if torch.is_tensor(v) else v for k, v in out.items()}  # no side-stream autograd graph left alive
         if self.graph is None:
             self.x, self.graph = x.clone(), torch.cuda.CUDAGraph()
             with torch.cuda.graph(self.graph): self.out = self._step(self.x)  # recorded, not run
