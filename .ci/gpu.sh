@@ -85,13 +85,8 @@ for grid, s in specs:
     print(f"{data} | {grid}/{s['name']}: " + (f"finished, test NDCG@10 {r['test_NDCG@10'].iloc[0]:.4f} (best epoch {int(r['best_epoch'].iloc[0])})"
           if len(r) else f"stopped by the budget after {n} epochs") + f", {time.time() - t1:.0f} s in this call", flush=True)
     if not len(r) and (log.parent/'best.pt').exists():  # cut short: its best checkpoint so far (selected on validation) on test
-        from diffrec_nb.train import load_run
-        from diffrec_nb.cli import _eval_kwargs
-        from diffrec_nb.data import leave_one_out
-        from diffrec_nb.efficient import evaluate_model
-        model, run, d = load_run(log.parent)
-        model = model.to(os.environ['DEV']); split = leave_one_out(d)
-        m = {w: evaluate_model(model, split, w, run.exclude_history, **_eval_kwargs(run, model)) for w in ('valid', 'test')}
+        from diffrec_nb.train import evaluate_run
+        m = evaluate_run(log.parent, device=os.environ['DEV'])
         best = max((json.loads(l) for l in log.read_text().splitlines()), key=lambda l: l['valid_NDCG@10'])
         print('PARTIAL ' + json.dumps(dict(grid=grid, data=data, name=s['name'], epochs_run=n, best_epoch=best['epoch'], **m)), flush=True)
 EOF

@@ -5,7 +5,7 @@ Usage: python .ci/gpu_collect.py DIR [DIR ...]   (the calls' files_at folders, o
   table2-gpu and speed-gpu
 - logs*.tar (every run's log.jsonl, finished or not; the latest DIR wins) -> nbs/results/GRID-epochs.csv, one row per
   epoch with its time (earlier loans' rows kept, except for runs these logs hold again); `alone` marks the epochs of the speed step, which had the device to themselves (read off bench.txt)
-- gpu.txt, cuda-cells-07.txt, bench.txt, cuda-cells.txt, grid*.log -> appended to nbs/results/gpu-run.txt under the loan's date, a section each"""
+- gpu.txt, cuda-cells-07.txt, bench.txt, cuda-cells.txt, grid*.log -> appended to nbs/results/gpu-run.txt under a header 'loan K (date)', a section each"""
 import io, json, re, sys, tarfile
 from datetime import date
 from pathlib import Path
@@ -64,7 +64,7 @@ def main(dirs:list):
     txt = RESULTS/'gpu-run.txt'  # earlier loans' sections stay; this loan's are appended under its date
     out = io.StringIO(txt.read_text() if txt.exists() else '')
     out.seek(0, io.SEEK_END)
-    if txt.exists(): out.write(f"##### loan of {date.today()} #####\n\n")
+    if txt.exists(): out.write(f"##### loan {out.getvalue().count('##### loan ') + 2} ({date.today()}) #####\n\n")  # the first loan has no header
     for d in dirs:
         for f in [d/'gpu.txt', d/'cuda-cells-07.txt', d/'bench.txt', d/'cuda-cells.txt', *sorted(d.glob('grid*.log'))]:
             if f.exists(): out.write(f"===== {d.name}/{f.name}\n{f.read_text().rstrip()}\n\n")

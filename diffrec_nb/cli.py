@@ -10,7 +10,7 @@ import pandas as pd, torch
 from .data import DATASETS, SOURCES, DataError, leave_one_out, load_dataset, prepare, table1
 from .model import DiffRecConfig
 from .sasrec import SASRecConfig
-from .train import MODELS, RunConfig, load_checkpoint, load_run, subset_users, train, _eval_kwargs
+from .train import MODELS, RunConfig, evaluate_run, load_checkpoint, load_run, subset_users, train, _eval_kwargs
 from .analysis import movie_table
 from .experiments import DENSE
 from .efficient import evaluate_model
@@ -112,10 +112,7 @@ def main(argv:list|None=None) -> int:
         elif args.cmd == 'stats': print(table1(args.names, args.data_dir).round(4).to_string())
         elif args.cmd == 'train': print(_train(args).round(4).to_string())
         elif args.cmd == 'evaluate':
-            model, run, data = load_run(args.run, args.data_dir, args.checkpoint)
-            kw = _eval_kwargs(run, model) | ({'method': args.method} if args.method else {})
-            split = leave_one_out(data)
-            print(pd.DataFrame({w: evaluate_model(model, split, w, run.exclude_history, **kw) for w in ('valid', 'test')}).T.round(4).to_string())
+            print(pd.DataFrame(evaluate_run(args.run, args.data_dir, args.checkpoint, args.method)).T.round(4).to_string())
         elif args.cmd == 'recommend': print(_recommend(args))
         elif args.cmd == 'experiments':
             from diffrec_nb.experiments import GRIDS, run_grid

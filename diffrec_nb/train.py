@@ -18,7 +18,7 @@ from .efficient import evaluate_model, train_step
 
 # %% auto #0
 __all__ = ['MODELS', 'DEFAULT_SAMPLES', 'RunConfig', 'subset_users', 'resolve_device', 'save_checkpoint', 'load_checkpoint',
-           'GraphedStep', 'set_capturable', 'split_step', 'continue_run', 'train', 'load_run']
+           'GraphedStep', 'set_capturable', 'split_step', 'continue_run', 'train', 'load_run', 'evaluate_run']
 
 # %% ../nbs/07_train.ipynb #f2842d8e
 MODELS = {'diffrec': (DiffRec, DiffRecConfig), 'sasrec': (SASRec, SASRecConfig)}  # name -> (class, config class)
@@ -309,3 +309,15 @@ def load_run(run_dir:str|Path, # a run folder with best.pt (from `train`)
     cls, ccls = MODELS[run.model]
     model = cls(ccls(**ck['config'])); model.load_state_dict(ck['model']); model.eval()
     return model, run, subset_users(load_dataset(run.data, run.data_dir), run.max_users, ck['config'].get('seed', 0))
+
+def evaluate_run(run_dir:str|Path, # a run folder with best.pt (from `train`)
+                 data_dir:str|None=None, # data directory; default: the one the run used
+                 checkpoint:str='best', # 'best' (the selected epoch) or 'last' (the last epoch trained)
+                 method:str|None=None, # DiffRec inference: 'one_step' or 'chain'; default: the run's `eval_method`
+                 device:str='cpu', # where to score ('auto' picks CUDA when present)
+                ) -> dict:
+    "{'valid': metrics, 'test': metrics} of a run folder's checkpoint, scored with the run's own options (a run cut short too)."
+    model, run, data = load_run(run_dir, data_dir, checkpoint)
+    model, split = model.to(resolve_device(device)), leave_one_out(data)
+    run = replace(run, eval_method=method) if method else run
+    return {w: _evaluate(model, split, w, run) for w in ('valid', 'test')}
