@@ -37,7 +37,7 @@ def stage_notebook(src: Path, dst: Path):
     if src.name != 'index.ipynb':
         link = f"[Open in Colab](https://colab.research.google.com/github/{REPO}/blob/main/nbs/{src.name}) · [source notebook](https://github.com/{REPO}/blob/main/nbs/{src.name})"
         title = next((i for i, c in enumerate(cells) if c['cell_type'] == 'markdown'), 0)
-        cells.insert(title + 1, {'cell_type': 'markdown', 'metadata': {}, 'source': link})
+        cells.insert(title + 1, {'cell_type': 'markdown', 'id': 'open-in-colab', 'metadata': {}, 'source': link})  # a fixed id: rebuilds leave unchanged pages unchanged
     nb['cells'] = cells
     dst.write_text(json.dumps(nb))
 
