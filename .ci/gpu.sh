@@ -25,9 +25,9 @@
 #   2. the speed target, alone on the GPU: Beauty at the paper's settings with per-epoch validation and bf16 autocast —
 #      SASRec-CE, then DiffRec (paper) with its step as a CUDA graph — each the `speed-gpu` run of that name, stopped after
 #      SPEED_MIN minutes with a checkpoint; its wall time and the epoch times it logs are the measurement (bench.txt)
-#   3. side by side on the GPU: the `#| cuda` cells of 05_efficient (tests, not timings), and one worker per dataset that
-#      trains the `table2-gpu` grid in its order (the two speed runs resume from their checkpoints) until the budget ends;
-#      finished runs are appended to $OUT/table2-gpu-<data>.csv, every run's per-epoch log comes back in logs.tar
+#   3. side by side on the GPU: the `#| cuda` cells of 05_efficient (tests, not timings), and the workers of WORKERS (by
+#      default one per dataset through the `table2-gpu` grid in its order) until the budget ends; finished runs are
+#      appended to $RES/GRID-<data>.csv (back in results.tar), every run's per-epoch log comes back in logs.tar
 set -uo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = prepare ]; then

@@ -7,13 +7,12 @@ from __future__ import annotations
 import argparse, dataclasses, json, shlex, sys
 from pathlib import Path
 import pandas as pd, torch
-from .data import DATASETS, SOURCES, DataError, leave_one_out, load_dataset, prepare, table1
+from .data import DATASETS, SOURCES, DataError, load_dataset, prepare, table1
 from .model import DiffRecConfig
 from .sasrec import SASRecConfig
 from .train import MODELS, RunConfig, evaluate_run, load_checkpoint, load_run, subset_users, train, _eval_kwargs
 from .analysis import movie_table
 from .experiments import DENSE
-from .efficient import evaluate_model
 
 # %% auto #0
 __all__ = ['PRESETS', 'item_titles', 'main']
