@@ -8,10 +8,12 @@
 #   on the same machine while it is still warm (30 s): another call that names `.gpu` in carry again (a call without it
 #                   removes .gpu/ there) can continue the grid where the budget stopped it, from the checkpoints in $RUNS:
 #                   BUDGET=240 SPEED=0 BENCH=0 bash .ci/gpu.sh
-#   BENCH=end runs the bench after the grid instead of before it (when 80 s are left); WORKERS (or WORKERS_FILE, a file
-#   of them) names the grid workers of step 3, one per line: a dataset, then, separated by @, the only runs that worker
-#   trains, in order (a table2-gpu run name, or GRID:name for another grid, e.g. speed-gpu:DiffRec (paper); default: one
-#   worker per dataset through the whole table2-gpu grid). A run the budget cuts short has its best
+#   BENCH=end runs the bench after the grid instead of before it (when 80 s are left); WORKERS names the grid workers of
+#   step 3, one per line: a dataset, then, separated by @, the only runs that worker trains, in order (a table2-gpu run
+#   name, or GRID:name for another grid, e.g. speed-gpu:DiffRec (paper)). Without WORKERS they are read from WORKERS_FILE
+#   (default .ci/gpu-workers.txt: the runs not yet made, with their step as a CUDA graph; WORKERS_FILE= empty gives one
+#   worker per dataset through the whole table2-gpu grid); WORKERS_NOGRAPH (default .ci/gpu-workers-nograph.txt) replaces
+#   them when 07's graph check fails. A run the budget cuts short has its best
 #   checkpoint so far evaluated on test, as a line 'PARTIAL {json}' in grid.log (labelled with the epochs it ran)
 #   a dry run here: DEVICE=cpu BUDGET=240 GPU_DATA=/tmp/tiny bash .ci/gpu.sh   (tiny copies of the three files in /tmp/tiny;
 #                   checks the script itself: the cuda cells then skip or fail, the runs are too small to mean anything)
@@ -19,12 +21,14 @@
 # What it runs, in order; every step has its own time limit and writes to $OUT as it goes, so a cut-off run still reports:
 #   0. the finished runs of nbs/results/table2-gpu.csv are copied to $RES/table2-gpu-<data>.csv, so they are not trained again
 #      (every grid's results CSVs live in $RES = $RUNS/csv and come back packed in $OUT/results.tar)
-#  0b. the `#| cuda` cell of 07_train alone (GraphedStep against eager steps); if it fails, WORKERS_NOGRAPH (a file) replaces
-#      WORKERS and the speed step skips DiffRec
+#  0b. the two `#| cuda` cells of 07_train alone: GraphedStep against eager steps (if it fails, WORKERS_NOGRAPH (a file)
+#      replaces WORKERS and the speed step skips DiffRec), then the compiled DSR in a CUDA graph (if it fails, the speed
+#      step skips the compiled run)
 #   1. `diffrec_nb bench` alone on the GPU (train-step and inference times, DiffRec vs SASRec-CE, ratios from one run)
 #   2. the speed target, alone on the GPU: Beauty at the paper's settings with per-epoch validation and bf16 autocast —
-#      SASRec-CE, then DiffRec (paper) with its step as a CUDA graph — each the `speed-gpu` run of that name, stopped after
-#      SPEED_MIN minutes with a checkpoint; its wall time and the epoch times it logs are the measurement (bench.txt)
+#      the `speed-gpu` runs named in SPEED_RUNS (lines; default: the literal DiffRec compiled, as a CUDA graph, scored by
+#      length; the first two loans' pair was 'SASRec-CE' and 'DiffRec (paper)'), each stopped after SPEED_MIN minutes with a
+#      checkpoint; its wall time and the epoch times it logs are the measurement (bench.txt)
 #   3. side by side on the GPU: the `#| cuda` cells of 05_efficient (tests, not timings), and the workers of WORKERS (by
 #      default one per dataset through the `table2-gpu` grid in its order) until the budget ends; finished runs are
 #      appended to $RES/GRID-<data>.csv (back in results.tar), every run's per-epoch log comes back in logs.tar
@@ -39,7 +43,9 @@ if [ "${1:-}" = prepare ]; then
 fi
 OUT=${OUT:-/tmp/gpu_out}; mkdir -p "$OUT"; RUNS=${RUNS:-/tmp/runs}; DEV=${DEVICE:-cuda}; RES=$RUNS/csv; mkdir -p "$RES"
 BUDGET=${BUDGET:-555}; SPEED_MIN=${SPEED_MIN:-1.4}; SPEED=${SPEED:-1}; BENCH=${BENCH:-1}; export RUNS DEV RES
-WORKERS=${WORKERS:-$'beauty\ntoys\nml-1m'}; [ -f "${WORKERS_FILE:-}" ] && WORKERS=$(cat "$WORKERS_FILE")
+WORKERS_FILE=${WORKERS_FILE-.ci/gpu-workers.txt}; WORKERS_NOGRAPH=${WORKERS_NOGRAPH-.ci/gpu-workers-nograph.txt}
+if [ -z "${WORKERS:-}" ]; then WORKERS=$'beauty\ntoys\nml-1m'; [ -f "$WORKERS_FILE" ] && WORKERS=$(cat "$WORKERS_FILE"); fi
+SPEED_RUNS=${SPEED_RUNS:-'DiffRec (paper), compiled, scored by length'}
 python3 -m pip install -q --no-index --no-deps --target /tmp/site .gpu/whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site:$PWD DIFFREC_DATA=${GPU_DATA:-$PWD/.gpu/data} PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 t0=$(date +%s); left() { echo $(( BUDGET - ($(date +%s) - t0) )); }
@@ -55,13 +61,17 @@ for d, g in (pd.read_csv(p).groupby('data') if p.exists() else []):
     if not f.exists(): g.to_csv(f, index=False)
 EOF
 
-echo "== 0b. the CUDA-graph step of 07 against eager steps, alone on the device ($(left) s left)"
-GRAPH=1
-[ "$SPEED" = 1 ] && { timeout 180 python3 .ci/run_cells.py nbs/07_train.ipynb --flags cuda --only-flagged > "$OUT/cuda-cells-07.txt" 2>&1 || GRAPH=0; tail -4 "$OUT/cuda-cells-07.txt"; }
+echo "== 0b. 07's CUDA-graph step, then its compiled DSR in a graph, against eager steps, alone on the device ($(left) s left)"
+GRAPH=1; COMPILE=1
+if [ "$SPEED" = 1 ]; then  # run_cells stops at the first failing cell and prints 'cell N [cuda]: S s' for each that passed
+  timeout 300 python3 .ci/run_cells.py nbs/07_train.ipynb --flags cuda --only-flagged > "$OUT/cuda-cells-07.txt" 2>&1
+  passed=$(grep -c '^cell [0-9]* \[cuda\]' "$OUT/cuda-cells-07.txt"); [ "$passed" -ge 1 ] || GRAPH=0; [ "$passed" -ge 2 ] || COMPILE=0
+  tail -6 "$OUT/cuda-cells-07.txt"; echo "cuda cells of 07 passed: $passed of 2 (graph $GRAPH, compiled $COMPILE)"
+fi
 [ "$GRAPH" = 0 ] && [ -f "${WORKERS_NOGRAPH:-}" ] && WORKERS=$(cat "$WORKERS_NOGRAPH") && echo "graph check failed: workers from $WORKERS_NOGRAPH"
 
 echo "== 1. bench ($(left) s left)"
-[ "$BENCH" = 1 ] && timeout 75 python3 -c 'import sys; from diffrec_nb.cli import main; sys.exit(main())' bench 2>&1 | tee "$OUT/bench.txt"
+[ "$BENCH" = 1 ] && timeout 200 python3 -c 'import sys; from diffrec_nb.cli import main; sys.exit(main())' bench 2>&1 | tee "$OUT/bench.txt"
 
 cat > /tmp/grid_worker.py <<'EOF'
 "Train the runs of one dataset (all of table2-gpu, or only the named ones, each 'GRID:name' or a table2-gpu name) in order until `minutes` are spent."
@@ -92,17 +102,19 @@ for grid, s in specs:
 EOF
 
 echo "== 2. speed: Beauty, paper settings, alone on the device ($(left) s left)"
-[ "$SPEED" = 1 ] && for name in 'SASRec-CE' 'DiffRec (paper)'; do  # the speed-gpu pair: bf16 scoring, DiffRec's step as a CUDA graph
-  [ "$name" = 'DiffRec (paper)' ] && [ "$GRAPH" = 0 ] && continue
+[ "$SPEED" = 1 ] && while IFS= read -r name; do  # speed-gpu runs: bf16 scoring; DiffRec's step as a CUDA graph, maybe compiled
+  [ -z "$name" ] && continue
+  [[ "$name" == DiffRec* ]] && [ "$GRAPH" = 0 ] && continue
+  [[ "$name" == *compiled* ]] && [ "$COMPILE" = 0 ] && { echo "speed-gpu/$name: skipped (the compiled check failed)"; continue; }
   t1=$(date +%s)
   timeout $(python3 -c "print(int($SPEED_MIN * 60 + 45))") python3 /tmp/grid_worker.py beauty "$SPEED_MIN" "$RES" "speed-gpu:$name" 2>&1 | tail -5
   echo "speed-gpu/$name: $(( $(date +%s) - t1 )) s of wall time for the whole command (start, data, training, test)" | tee -a "$OUT/bench.txt"
-done
+done <<< "$SPEED_RUNS"
 python3 - "$RUNS" <<'EOF' 2>&1 | tee -a "$OUT/bench.txt"
 import json, sys
 from pathlib import Path
-for name in ('SASRec-CE', 'DiffRec_(paper)'):
-    f = Path(sys.argv[1])/'speed-gpu'/'beauty'/name/'log.jsonl'
+for f in sorted((Path(sys.argv[1])/'speed-gpu'/'beauty').glob('*/log.jsonl')):
+    name = f.parent.name
     log = [json.loads(l) for l in f.read_text().splitlines()] if f.exists() else []
     ep = sorted(l['epoch_s'] for l in log)
     if not ep: print(f"speed-gpu/{name}: no epoch finished"); continue

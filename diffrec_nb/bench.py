@@ -10,12 +10,12 @@ import pandas as pd, torch
 from .model import DiffRec, DiffRecConfig
 from .sasrec import SASRec, SASRecConfig
 from .efficient import train_step
-from .train import GraphedStep, resolve_device
+from .train import GraphedStep, compile_model, resolve_device
 
 # %% auto #0
-__all__ = ['JEMALLOC_CONF', 'JEMALLOC_CONF_V1', 'epoch_rows', 'benchmark', 'find_jemalloc', 'jemalloc_env', 'step_seconds',
-           'allocator_benchmark', 'split_memory', 'allocator_memory', 'eval_memory', 'evaluation_memory',
-           'split_benchmark', 'split_speedup', 'batching_table']
+__all__ = ['JEMALLOC_CONF', 'JEMALLOC_CONF_V1', 'kernel_profile', 'epoch_rows', 'benchmark', 'find_jemalloc', 'jemalloc_env',
+           'step_seconds', 'allocator_benchmark', 'split_memory', 'allocator_memory', 'eval_memory',
+           'evaluation_memory', 'split_benchmark', 'split_speedup', 'batching_table', 'scored_positions']
 
 # %% ../nbs/11_bench.ipynb #89751fa0
 def _median_time(fn, reps:int, warmup:int, dev:torch.device) -> float:
@@ -28,6 +28,17 @@ def _median_time(fn, reps:int, warmup:int, dev:torch.device) -> float:
         if dev.type == 'cuda': torch.cuda.synchronize()
         ts.append(time.perf_counter() - t0)
     return statistics.median(ts)
+
+# %% ../nbs/11_bench.ipynb #c79b30cf
+def kernel_profile(fn, # one call, e.g. one training step
+                  ) -> tuple:
+    "(CUDA kernels and copies, their summed device milliseconds) of one call of `fn`, from torch.profiler (CUDA only)."
+    from torch.profiler import profile, ProfilerActivity
+    torch.cuda.synchronize()
+    with profile(activities=[ProfilerActivity.CUDA]) as prof:
+        fn(); torch.cuda.synchronize()
+    ev = [e for e in prof.events() if e.device_type == torch.autograd.DeviceType.CUDA]
+    return len(ev), sum(e.device_time for e in ev) / 1000  # device_time is in microseconds
 
 # %% ../nbs/11_bench.ipynb #c517a979
 def epoch_rows(data:str|None, T:int) -> dict:
@@ -43,35 +54,71 @@ def benchmark(quick:bool=False, # tiny sizes that run in seconds
               d:int=256, T:int=50, B:int=256, n_items:int=12101, N:int=1000, n_layers:int=2, n_heads:int=2, seeds:int=10,
               reps:int=10, device:str='auto',
               epoch_data:str|None='beauty', # dataset whose training rows give the epoch-time estimate (None: skip)
+              compiled:bool|None=None, # also time the DiffRec step with its DSR compiled (`compile_model`); None = on a GPU
+              short:int=10, # also time 10-seed inference on rows cut to this width (what scoring by length saves); 0 = skip
              ) -> pd.DataFrame:
     "Seconds per operation and ratios: DiffRec vs SASRec-CE training step, 10-seed vs 1-seed inference."
-    if quick: d, T, B, n_items, N, reps, epoch_data = 32, 20, 64, 500, 100, 3, None
+    if quick: d, T, B, n_items, N, reps, epoch_data, short = 32, 20, 64, 500, 100, 3, None, min(short, 5)
     dev, g = resolve_device(device), torch.Generator().manual_seed(0)
+    compiled = dev.type == 'cuda' if compiled is None else compiled
     torch.manual_seed(0)
     dr = DiffRec(DiffRecConfig(n_items=n_items, max_len=T, d=d, n_layers=n_layers, n_heads=n_heads, N=N, n_seeds=seeds)).to(dev)
     sr = SASRec(SASRecConfig(n_items=n_items, max_len=T, d=d, n_layers=n_layers, n_heads=n_heads)).to(dev)
     x_dr = torch.randint(1, n_items + 1, (B, T), generator=g).to(dev)
     x_sr = torch.randint(1, n_items + 1, (B, T + 1), generator=g).to(dev)
     o_dr, o_sr = torch.optim.Adam(dr.parameters()), torch.optim.Adam(sr.parameters())
-    t = {'train step: SASRec-CE': _median_time(lambda: train_step(sr, o_sr, x_sr), reps, 2, dev),
-         'train step: DiffRec': _median_time(lambda: train_step(dr, o_dr, x_dr), reps, 2, dev)}
-    if dev.type == 'cuda':  # the same DiffRec step recorded as a CUDA graph (07's `cuda_graph`), in float32 and under bf16
+    fns = {'train step: SASRec-CE': lambda: train_step(sr, o_sr, x_sr), 'train step: DiffRec': lambda: train_step(dr, o_dr, x_dr)}
+    t = {k: _median_time(f, reps, 2, dev) for k, f in fns.items()}
+    if dev.type == 'cuda':  # the same DiffRec step under bf16 autocast, and recorded as a CUDA graph (07's `cuda_graph`)
+        def _bf16_step():
+            with torch.autocast('cuda', dtype=torch.bfloat16): return train_step(dr, o_dr, x_dr)
+        fns['train step: DiffRec, bf16'] = _bf16_step
+        t['train step: DiffRec, bf16'] = _median_time(_bf16_step, reps, 2, dev)
         for amp in (False, True):
             torch.manual_seed(0); dg = DiffRec(dr.cfg).to(dev)
             gs = GraphedStep(dg, torch.optim.Adam(dg.parameters(), capturable=True), amp)
-            t['train step: DiffRec, CUDA graph' + ', bf16' * amp] = _median_time(lambda: gs(x_dr), reps, 5, dev)  # 3 eager, then 1 recorded
+            fns['train step: DiffRec, CUDA graph' + ', bf16' * amp] = f = lambda gs=gs: gs(x_dr)
+            t['train step: DiffRec, CUDA graph' + ', bf16' * amp] = _median_time(f, reps, 5, dev)  # 3 eager, then 1 recorded
+        for w in (10, 25):  # the same graphed bf16 step on rows of fewer positions: does its time follow its size?
+            torch.manual_seed(0); dw = DiffRec(dr.cfg).to(dev)
+            gw, xw = GraphedStep(dw, torch.optim.Adam(dw.parameters(), capturable=True), True), x_dr[:, -w:].contiguous()
+            t[f'train step: DiffRec, CUDA graph, bf16, width {w}'] = _median_time(lambda: gw(xw), reps, 5, dev)
+    if compiled:  # the DSR compiled (07's `compile`); on a GPU under bf16, then also recorded as a CUDA graph, as a fast run trains
+        torch.manual_seed(0); dc = compile_model(DiffRec(dr.cfg).to(dev)); o_dc = torch.optim.Adam(dc.parameters())
+        amp = dev.type == 'cuda'
+        def _compiled_step():
+            with torch.autocast('cuda', dtype=torch.bfloat16, enabled=amp): return train_step(dc, o_dc, x_dr)
+        fns['train step: DiffRec, compiled' + ', bf16' * amp] = _compiled_step
+        t['train step: DiffRec, compiled' + ', bf16' * amp] = _median_time(_compiled_step, reps, 3, dev)  # the first call compiles
+        if dev.type == 'cuda':
+            torch.manual_seed(0); dcg = compile_model(DiffRec(dr.cfg).to(dev))
+            gc = GraphedStep(dcg, torch.optim.Adam(dcg.parameters(), capturable=True), True)
+            fns['train step: DiffRec, compiled, CUDA graph, bf16'] = lambda: gc(x_dr)
+            t['train step: DiffRec, compiled, CUDA graph, bf16'] = _median_time(fns['train step: DiffRec, compiled, CUDA graph, bf16'], reps, 5, dev)
     dr.eval(); sr.eval(); rows = x_dr.clone(); rows[:, -1] = dr.unk
     with torch.no_grad():
         t['inference: SASRec-CE'] = _median_time(lambda: sr.logits(sr.hidden(x_dr)[:, -1]), reps, 2, dev)
         t['inference: DiffRec, 1 seed'] = _median_time(lambda: dr.infer_one_step(rows, seeds=[0]), reps, 2, dev)
         t[f'inference: DiffRec, {seeds} seeds'] = _median_time(lambda: dr.infer_one_step(rows, seeds=range(seeds)), reps, 2, dev)
+        if short: t[f'inference: DiffRec, {seeds} seeds, width {short}'] = _median_time(
+            lambda: dr.infer_one_step(rows[:, -short:].contiguous(), seeds=range(seeds)), reps, 2, dev)
+        if dev.type == 'cuda':
+            with torch.autocast('cuda', dtype=torch.bfloat16):
+                t[f'inference: DiffRec, {seeds} seeds, bf16'] = _median_time(lambda: dr.infer_one_step(rows, seeds=range(seeds)), reps, 2, dev)
     base = {'train': t['train step: SASRec-CE'], 'inference': t['inference: DiffRec, 1 seed']}
     df = pd.DataFrame({'seconds': t})
     df['rows/s'] = B / df['seconds']
     df['ratio'] = [v / base['train' if k.startswith('train') else 'inference'] for k, v in t.items()]
     rows = epoch_rows(epoch_data, T)
     if rows: df['epoch s (est.)'] = [rows['sasrec'] / df.loc[k, 'rows/s'] if k == 'train step: SASRec-CE' else
-                                     rows['diffrec'] / df.loc[k, 'rows/s'] if k.startswith('train step: DiffRec') else None for k in df.index]
+                                     rows['diffrec'] / df.loc[k, 'rows/s'] if k.startswith('train step: DiffRec') and 'width' not in k else None
+                                     for k in df.index]
+    if dev.type == 'cuda':  # what each training step runs on the device: kernels (and copies) and their summed time
+        try: prof = {k: kernel_profile(f) for k, f in fns.items()}
+        except Exception as e: prof = {}; print(f"kernel profile failed, columns left out: {e!r}")  # a diagnostic: keep the timings
+        if prof:
+            df['kernels'] = [prof[k][0] if k in prof else None for k in df.index]
+            df['kernel ms'] = [prof[k][1] if k in prof else None for k in df.index]
     df.attrs['setup'] = f"device={dev}, d={d}, T={T}, batch={B}, items={n_items}, N={N}, layers={n_layers}, heads={n_heads}, torch threads={torch.get_num_threads()}"
     print(df.attrs['setup'])
     return df
@@ -308,3 +355,15 @@ def batching_table(results=None, # the results folder (default: `experiments.RES
         df['name'].map(lambda n: 'pooled by length, ' + ('per-batch mean' if 'per-batch mean' in n else 'equal targets')))
     df['s / epoch'] = df['wall_s'] / df['epochs_run']
     return df.set_index(['model', 'batches', 'seed'])[['epochs_run', 'valid_NDCG@10', 'test_NDCG@10', 's / epoch']].sort_index()
+
+# %% ../nbs/11_bench.ipynb #40acad8c
+def scored_positions(data:str, # dataset name or file
+                     batch_size:int=1024, # users per scoring batch, as `score_iter` takes them
+                     T:int=50, # the row length
+                    ) -> float:
+    "The share of a full-width validation pass's positions that scoring by length (`score_by_length`) runs the model on."
+    from diffrec_nb.data import load_dataset, leave_one_out, score_batches, inference_rows, trim_padding
+    from diffrec_nb.metrics import eval_side
+    hist = eval_side(leave_one_out(load_dataset(data)), 'valid')[0]
+    cut = sum(trim_padding(inference_rows([hist[i] for i in idx], 1, T)).numel() for idx in score_batches(hist, batch_size, True))
+    return cut / (len(hist) * T)

@@ -68,9 +68,10 @@ def _paper(name, model, data, **cfg):
     win = dict(samples='window', stride=20) if data == 'ml-1m' else {}  # on ML-1M's long histories: windows every 20, as on the CPU
     return run_spec(name, model, dict(data=data, patience=50, amp=True, **win), dict(d=256, epochs=50, dropout=0.2 if data == 'ml-1m' else 0.3, **cfg))
 
-def _fast(spec:dict, graph:bool=False) -> dict:
-    "The same run scored under bf16 autocast (`amp_eval`) and, with `graph`, the paper's DiffRec's step as a CUDA graph (07)."
-    return {**spec, 'run': {**spec['run'], 'amp_eval': True, **({'cuda_graph': True} if graph else {})}}
+def _fast(spec:dict, graph:bool=False, fused:bool=False) -> dict:
+    "The run scored under bf16 (`amp_eval`); `graph`: the paper's DiffRec's step as a CUDA graph; `fused`: compiled, scored by length (07)."
+    return {**spec, 'run': {**spec['run'], 'amp_eval': True, **({'cuda_graph': True} if graph else {}),
+                            **({'compile': True, 'score_by_length': True} if fused else {})}}
 
 # %% ../nbs/08_experiments.ipynb #f2756bc4
 GRIDS = {
@@ -215,6 +216,8 @@ GRIDS = {
     # 07's GPU speed-ups at the paper's settings: Beauty's pair first (11_bench's speed target: each alone on the device),
     # then the one-target-per-prefix runs that table2-gpu has not finished, which the CUDA graph makes affordable
     'speed-gpu': [_fast(_paper('SASRec-CE', 'sasrec', 'beauty')), _fast(_paper('DiffRec (paper)', 'diffrec', 'beauty'), graph=True),
+                  # the same run with its DSR compiled and its users scored by length (prepared without a GPU; not yet run)
+                  _fast(_paper('DiffRec (paper), compiled, scored by length', 'diffrec', 'beauty'), graph=True, fused=True),
                   *[_fast(_paper(name, 'diffrec', data, **cfg), graph=True) for data in ('toys', 'ml-1m', 'beauty') for name, cfg in (
                       ('DiffRec (paper)', {}), ('DiffRec, Rec loss from h^N, λ = 0.1', dict(rec_from='noise', mse_weight=0.1)),
                       ('DiffRec, Rec loss from h^N', dict(rec_from='noise'))) if data != 'beauty' or 'h^N' in name]],

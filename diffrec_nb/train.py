@@ -18,7 +18,8 @@ from .efficient import evaluate_model, train_step
 
 # %% auto #0
 __all__ = ['MODELS', 'DEFAULT_SAMPLES', 'RunConfig', 'subset_users', 'resolve_device', 'save_checkpoint', 'load_checkpoint',
-           'GraphedStep', 'set_capturable', 'split_step', 'continue_run', 'train', 'load_run', 'evaluate_run']
+           'GraphedStep', 'set_capturable', 'compile_model', 'split_step', 'continue_run', 'train', 'load_run',
+           'evaluate_run']
 
 # %% ../nbs/07_train.ipynb #f2842d8e
 MODELS = {'diffrec': (DiffRec, DiffRecConfig), 'sasrec': (SASRec, SASRecConfig)}  # name -> (class, config class)
@@ -41,6 +42,10 @@ class RunConfig:
                                 #   `model.ranking_logits`); off in every stored result before the speed runs of 11_bench
     cuda_graph: bool = False    # CUDA, the paper's DiffRec (one target per row): each full batch's step replayed as one
                                 #   captured CUDA graph (`GraphedStep`): the same computation without per-kernel launch cost
+    compile: bool = False       # the Transformer (DiffRec's DSR, SASRec's encoder) compiled with torch.compile: fused kernels for
+                                #   a GPU, with `cuda_graph` too (`compile_model`); on a CPU it runs, slower (11_bench)
+    score_by_length: bool = False # score validation and test users in length order, each batch cut of its padding: the same
+                                #   model, less work (DiffRec: other noise draws); always on with `split`
     out_dir: str = 'runs/default' # checkpoints, log and results go here
     resume: bool = True         # continue from out_dir/last.pt when it exists (with more epochs: train a finished run further)
     max_minutes: float = 0      # stop (with a checkpoint) after this long; 0 = no limit. Rerun to continue.
@@ -124,6 +129,12 @@ def set_capturable(opt:torch.optim.Optimizer, on:bool) -> torch.optim.Optimizer:
             if 'step' in st: st['step'] = st['step'].to(device=p.device if on else 'cpu', dtype=torch.float32)
     return opt
 
+# %% ../nbs/07_train.ipynb #a4ac7b8a
+def compile_model(model) -> torch.nn.Module:
+    "Compile the model's Transformer in place with torch.compile (DiffRec's DSR, SASRec's encoder); weights and keys unchanged."
+    (model.dsr if isinstance(model, DiffRec) else model.encoder).compile()
+    return model
+
 # %% ../nbs/07_train.ipynb #328d4ebe
 def _every_position(model) -> bool:
     "Whether a model learns from every position of a row (SASRec-CE, the dense DiffRec) rather than from its last item."
@@ -182,11 +193,12 @@ def _protocol(run:RunConfig, data:Sequences, split:Split, rows:torch.Tensor, dev
                 ranking='full ranking over all items, tie rule: by item id', exclude_history=run.exclude_history,
                 selection='best validation NDCG@10 (test evaluated once, on the selected checkpoint)',
                 batches=f'random, each run as {run.split} slices by length cut of padding' if run.split else 'random, full width',
+                scoring='in length order, batches cut of padding' if run.split or run.score_by_length else 'in user order, full width',
                 device=str(dev), torch=torch.__version__, diffrec_nb=diffrec_nb.__version__, python=platform.python_version())
 
 def _eval_kwargs(run:RunConfig, model) -> dict:
     "Scoring options for the model's `score`."
-    kw = dict(by_length=True) if run.split else {}
+    kw = dict(by_length=True) if run.split or run.score_by_length else {}
     if isinstance(model, DiffRec): return kw | dict(method=run.eval_method, seeds=list(range(model.cfg.n_seeds)))
     return kw
 
@@ -258,6 +270,7 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     cfg = replace(cfg, n_items=data.n_items)
     torch.manual_seed(cfg.seed); random.seed(cfg.seed); np.random.seed(cfg.seed)
     model = cls(cfg).to(dev)
+    if run.compile: compile_model(model)
     rows = training_samples(split.train, model.row_len, samples, run.stride)
     lengths, rows = (rows != 0).sum(1), rows.to(dev)
     opt, g = torch.optim.Adam(model.parameters(), lr=cfg.lr, capturable=run.cuda_graph), torch.Generator().manual_seed(cfg.seed)
