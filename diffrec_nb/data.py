@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_data.ipynb #2175d08d
 from __future__ import annotations
-import ast, gzip, hashlib, json, os, tempfile, urllib.request, warnings, zipfile
+import ast, gzip, hashlib, itertools, json, os, tempfile, urllib.request, warnings, zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,11 +189,15 @@ def pad_left(seqs:list, # lists of item ids
              max_len:int=50, # T: keep the last `max_len` ids, pad on the left with 0
             ) -> torch.Tensor:
     "Left-pad (and left-truncate) id lists into a (B, T) LongTensor."
-    out = torch.zeros(len(seqs), max_len, dtype=torch.long)
-    for i, s in enumerate(seqs):
-        s = s[-max_len:]
-        if s: out[i, max_len - len(s):] = torch.as_tensor(s, dtype=torch.long)
-    return out
+    if max_len < 1: raise ValueError(f"max_len={max_len}: expected at least 1")
+    cut = [s[-max_len:] for s in seqs]
+    lens = np.fromiter(map(len, cut), dtype=np.int64, count=len(cut))
+    out, total = np.zeros((len(cut), max_len), dtype=np.int64), int(lens.sum())
+    if total:  # every id written at once: row i's ids go to its last lens[i] columns
+        ids = np.fromiter(itertools.chain.from_iterable(cut), dtype=np.int64, count=total)
+        starts = np.repeat(np.cumsum(lens) - lens, lens)  # where each id's row begins in `ids`
+        out[np.repeat(np.arange(len(cut)), lens), max_len - np.repeat(lens, lens) + np.arange(total) - starts] = ids
+    return torch.from_numpy(out)
 
 # %% ../nbs/02_data.ipynb #477fa4dd
 SAMPLE_MODES = ('prefixes', 'window', 'user')

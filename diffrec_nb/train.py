@@ -43,7 +43,7 @@ class RunConfig:
     cuda_graph: bool = False    # CUDA, the paper's DiffRec (one target per row): each full batch's step replayed as one
                                 #   captured CUDA graph (`GraphedStep`): the same computation without per-kernel launch cost
     compile: bool = False       # the Transformer (DiffRec's DSR, SASRec's encoder) compiled with torch.compile: fused kernels for
-                                #   a GPU, with `cuda_graph` too (`compile_model`); on a CPU it runs, slower (11_bench)
+                                #   a GPU, with `cuda_graph` too (`compile_model`); on a CPU it runs but has not paid off
     score_by_length: bool = False # score validation and test users in length order, each batch cut of its padding: the same
                                 #   model, less work (DiffRec: other noise draws); always on with `split`
     out_dir: str = 'runs/default' # checkpoints, log and results go here
