@@ -4,7 +4,8 @@
 # `python .ci/gpu_collect.py DIR...` (the calls' files_at folders, oldest first).
 #
 #   here, once:     bash .ci/gpu.sh prepare      # copies ../shared/datasets and a fastcore wheel into .gpu/ (git-ignored)
-#   on the GPU:     bash .ci/gpu.sh              # device `run`: command 'bash .ci/gpu.sh', carry ['.gpu'], timeout_s 590
+#   on the GPU:     bash .ci/gpu.sh              # device `run`: command 'bash .ci/gpu.sh', carry ['.gpu'], timeout_s BUDGET + 30
+#                   (every step's time limit ends it 20 s before BUDGET (default 555 s), so the packed results come back)
 #   on the same machine while it is still warm (30 s): another call that names `.gpu` in carry again (a call without it
 #                   removes .gpu/ there) can continue the grid where the budget stopped it, from the checkpoints in $RUNS:
 #                   BUDGET=240 SPEED=0 BENCH=0 bash .ci/gpu.sh
@@ -49,6 +50,7 @@ SPEED_RUNS=${SPEED_RUNS:-'DiffRec (paper), compiled, scored by length'}
 python3 -m pip install -q --no-index --no-deps --target /tmp/site .gpu/whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site:$PWD DIFFREC_DATA=${GPU_DATA:-$PWD/.gpu/data} PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 t0=$(date +%s); left() { echo $(( BUDGET - ($(date +%s) - t0) )); }
+cap() { local l=$(( $(left) - 20 )); [ "$l" -lt 1 ] && l=1; echo $(( $1 < l ? $1 : l )); }  # a step's limit: at most $1 s, ending 20 s before BUDGET
 { nvidia-smi --query-gpu=name,memory.total,driver_version,clocks.max.sm --format=csv; nproc
   python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda)'; } 2>&1 | tee "$OUT/gpu.txt"
 
@@ -64,14 +66,14 @@ EOF
 echo "== 0b. 07's CUDA-graph step, then its compiled DSR in a graph, against eager steps, alone on the device ($(left) s left)"
 GRAPH=1; COMPILE=1
 if [ "$SPEED" = 1 ]; then  # run_cells stops at the first failing cell and prints 'cell N [cuda]: S s' for each that passed
-  timeout 300 python3 .ci/run_cells.py nbs/07_train.ipynb --flags cuda --only-flagged > "$OUT/cuda-cells-07.txt" 2>&1
+  timeout $(cap 300) python3 .ci/run_cells.py nbs/07_train.ipynb --flags cuda --only-flagged > "$OUT/cuda-cells-07.txt" 2>&1
   passed=$(grep -c '^cell [0-9]* \[cuda\]' "$OUT/cuda-cells-07.txt"); [ "$passed" -ge 1 ] || GRAPH=0; [ "$passed" -ge 2 ] || COMPILE=0
   tail -6 "$OUT/cuda-cells-07.txt"; echo "cuda cells of 07 passed: $passed of 2 (graph $GRAPH, compiled $COMPILE)"
 fi
 [ "$GRAPH" = 0 ] && [ -f "${WORKERS_NOGRAPH:-}" ] && WORKERS=$(cat "$WORKERS_NOGRAPH") && echo "graph check failed: workers from $WORKERS_NOGRAPH"
 
 echo "== 1. bench ($(left) s left)"
-[ "$BENCH" = 1 ] && timeout 200 python3 -c 'import sys; from diffrec_nb.cli import main; sys.exit(main())' bench 2>&1 | tee "$OUT/bench.txt"
+[ "$BENCH" = 1 ] && timeout $(cap 200) python3 -c 'import sys; from diffrec_nb.cli import main; sys.exit(main())' bench 2>&1 | tee "$OUT/bench.txt"
 
 cat > /tmp/grid_worker.py <<'EOF'
 "Train the runs of one dataset (all of table2-gpu, or only the named ones, each 'GRID:name' or a table2-gpu name) in order until `minutes` are spent."
@@ -107,7 +109,7 @@ echo "== 2. speed: Beauty, paper settings, alone on the device ($(left) s left)"
   [[ "$name" == DiffRec* ]] && [ "$GRAPH" = 0 ] && continue
   [[ "$name" == *compiled* ]] && [ "$COMPILE" = 0 ] && { echo "speed-gpu/$name: skipped (the compiled check failed)"; continue; }
   t1=$(date +%s)
-  timeout $(python3 -c "print(int($SPEED_MIN * 60 + 45))") python3 /tmp/grid_worker.py beauty "$SPEED_MIN" "$RES" "speed-gpu:$name" 2>&1 | tail -5
+  timeout $(cap $(python3 -c "print(int($SPEED_MIN * 60 + 45))")) python3 /tmp/grid_worker.py beauty "$SPEED_MIN" "$RES" "speed-gpu:$name" 2>&1 | tail -5
   echo "speed-gpu/$name: $(( $(date +%s) - t1 )) s of wall time for the whole command (start, data, training, test)" | tee -a "$OUT/bench.txt"
 done <<< "$SPEED_RUNS"
 python3 - "$RUNS" <<'EOF' 2>&1 | tee -a "$OUT/bench.txt"
@@ -124,14 +126,14 @@ for f in sorted((Path(sys.argv[1])/'speed-gpu'/'beauty').glob('*/log.jsonl')):
 EOF
 
 echo "== 3. cuda cells and the table2-gpu grid, side by side ($(left) s left)"
-( OMP_NUM_THREADS=4 timeout $(( $(left) > 60 ? $(left) : 60 )) python3 .ci/run_cells.py nbs/05_efficient.ipynb --flags cuda > "$OUT/cuda-cells.txt" 2>&1; echo "exit $?" >> "$OUT/cuda-cells.txt" ) &
+( OMP_NUM_THREADS=4 timeout $(cap $(left)) python3 .ci/run_cells.py nbs/05_efficient.ipynb --flags cuda > "$OUT/cuda-cells.txt" 2>&1; echo "exit $?" >> "$OUT/cuda-cells.txt" ) &
 m=$(python3 -c "print(round(max($(left) - 50, 0) / 60, 2))"); [ "$(left)" -lt 70 ] && m=0
 [ "$m" != 0 ] && while IFS='@' read -ra w; do  # one worker per line of $WORKERS: a dataset, then (after @s) the only runs it trains
   [ ${#w[@]} = 0 ] && continue
-  ( OMP_NUM_THREADS=3 timeout $(( $(left) - 10 )) python3 /tmp/grid_worker.py "${w[0]}" "$m" "$RES" "${w[@]:1}" 2>&1 | sed -u "s/^/[${w[0]}] /" >> "$OUT/grid.log" ) &
+  ( OMP_NUM_THREADS=3 timeout $(cap $(left)) python3 /tmp/grid_worker.py "${w[0]}" "$m" "$RES" "${w[@]:1}" 2>&1 | sed -u "s/^/[${w[0]}] /" >> "$OUT/grid.log" ) &
 done <<< "$WORKERS"
 wait
-[ "$BENCH" = end ] && [ "$(left)" -ge 80 ] && { echo "== bench, alone on the device now ($(left) s left)"; timeout $(( $(left) - 5 )) python3 -c 'import sys; from diffrec_nb.cli import main; sys.exit(main())' bench 2>&1 | tee -a "$OUT/bench.txt"; }
+[ "$BENCH" = end ] && [ "$(left)" -ge 80 ] && { echo "== bench, alone on the device now ($(left) s left)"; timeout $(cap $(left)) python3 -c 'import sys; from diffrec_nb.cli import main; sys.exit(main())' bench 2>&1 | tee -a "$OUT/bench.txt"; }
 tail -3 "$OUT/cuda-cells.txt"; cat "$OUT/grid.log"
 (cd "$RUNS" && find table2-gpu speed-gpu \( -name 'log.jsonl' -o -name 'results.json' \) -print0 2>/dev/null | tar cf "$OUT/logs.tar" --null -T -)
 tar cf "$OUT/results.tar" -C "$RES" .
