@@ -22,14 +22,16 @@
 # What it runs, in order; every step has its own time limit and writes to $OUT as it goes, so a cut-off run still reports:
 #   0. the finished runs of nbs/results/table2-gpu.csv are copied to $RES/table2-gpu-<data>.csv, so they are not trained again
 #      (every grid's results CSVs live in $RES = $RUNS/csv and come back packed in $OUT/results.tar)
-#  0b. the two `#| cuda` cells of 07_train alone: GraphedStep against eager steps (if it fails, WORKERS_NOGRAPH (a file)
-#      replaces WORKERS and the speed step skips DiffRec), then the compiled DSR in a CUDA graph (if it fails, the speed
-#      step skips the compiled run)
+#  0b. the three `#| cuda` cells of 07_train alone, each run even if one before failed, each passing by printing 'check
+#      passed: ...': GraphedStep against eager steps (without it, WORKERS_NOGRAPH (a file) replaces WORKERS and the speed
+#      step skips DiffRec), GraphedSplitStep (without it, speed runs 'in 4 slices' are skipped), the compiled DSR in a graph
+#      (without it, speed runs 'compiled' are skipped)
 #   1. `diffrec_nb bench` alone on the GPU (train-step and inference times, DiffRec vs SASRec-CE, ratios from one run)
 #   2. the speed target, alone on the GPU: Beauty at the paper's settings with per-epoch validation and bf16 autocast —
-#      the `speed-gpu` runs named in SPEED_RUNS (lines; default: the literal DiffRec compiled, as a CUDA graph, scored by
-#      length; the first two loans' pair was 'SASRec-CE' and 'DiffRec (paper)'), each stopped after SPEED_MIN minutes with a
-#      checkpoint; its wall time and the epoch times it logs are the measurement (bench.txt)
+#      the `speed-gpu` runs named in SPEED_RUNS (lines; default 'auto': of 'DiffRec (paper), compiled, scored by length' and
+#      'DiffRec (paper), in 4 slices as CUDA graphs', the one whose check passed and whose step the bench estimates at the
+#      shorter epoch, `.ci/pick_speed_run.py`; the third loan's pair was 'SASRec-CE' and 'DiffRec (paper)'), each stopped
+#      after SPEED_MIN minutes with a checkpoint; its wall time and the epoch times it logs are the measurement (bench.txt)
 #   3. side by side on the GPU: the `#| cuda` cells of 05_efficient (tests, not timings), and the workers of WORKERS (by
 #      default one per dataset through the `table2-gpu` grid in its order) until the budget ends; finished runs are
 #      appended to $RES/GRID-<data>.csv (back in results.tar), every run's per-epoch log comes back in logs.tar
@@ -46,7 +48,7 @@ OUT=${OUT:-/tmp/gpu_out}; mkdir -p "$OUT"; RUNS=${RUNS:-/tmp/runs}; DEV=${DEVICE
 BUDGET=${BUDGET:-555}; SPEED_MIN=${SPEED_MIN:-1.4}; SPEED=${SPEED:-1}; BENCH=${BENCH:-1}; export RUNS DEV RES
 WORKERS_FILE=${WORKERS_FILE-.ci/gpu-workers.txt}; WORKERS_NOGRAPH=${WORKERS_NOGRAPH-.ci/gpu-workers-nograph.txt}
 if [ -z "${WORKERS:-}" ]; then WORKERS=$'beauty\ntoys\nml-1m'; [ -f "$WORKERS_FILE" ] && WORKERS=$(cat "$WORKERS_FILE"); fi
-SPEED_RUNS=${SPEED_RUNS:-'DiffRec (paper), compiled, scored by length'}
+SPEED_RUNS=${SPEED_RUNS:-auto}
 python3 -m pip install -q --no-index --no-deps --target /tmp/site .gpu/whl/*.whl || exit 1
 export PYTHONPATH=/tmp/site:$PWD DIFFREC_DATA=${GPU_DATA:-$PWD/.gpu/data} PYTHONUNBUFFERED=1 MPLBACKEND=Agg
 t0=$(date +%s); left() { echo $(( BUDGET - ($(date +%s) - t0) )); }
@@ -64,11 +66,13 @@ for d, g in (pd.read_csv(p).groupby('data') if p.exists() else []):
 EOF
 
 echo "== 0b. 07's CUDA-graph step, then its compiled DSR in a graph, against eager steps, alone on the device ($(left) s left)"
-GRAPH=1; COMPILE=1
-if [ "$SPEED" = 1 ]; then  # run_cells stops at the first failing cell and prints 'cell N [cuda]: S s' for each that passed
-  timeout $(cap 300) python3 .ci/run_cells.py nbs/07_train.ipynb --flags cuda --only-flagged > "$OUT/cuda-cells-07.txt" 2>&1
-  passed=$(grep -c '^cell [0-9]* \[cuda\]' "$OUT/cuda-cells-07.txt"); [ "$passed" -ge 1 ] || GRAPH=0; [ "$passed" -ge 2 ] || COMPILE=0
-  tail -6 "$OUT/cuda-cells-07.txt"; echo "cuda cells of 07 passed: $passed of 2 (graph $GRAPH, compiled $COMPILE)"
+GRAPH=1; SLICES=1; COMPILE=1
+if [ "$SPEED" = 1 ]; then
+  timeout $(cap 360) python3 .ci/run_cells.py nbs/07_train.ipynb --flags cuda --only-flagged --keep-going > "$OUT/cuda-cells-07.txt" 2>&1
+  grep -q '^check passed: CUDA graph$' "$OUT/cuda-cells-07.txt" || GRAPH=0
+  grep -q '^check passed: slices as CUDA graphs$' "$OUT/cuda-cells-07.txt" || SLICES=0
+  grep -q '^check passed: compiled$' "$OUT/cuda-cells-07.txt" || COMPILE=0
+  grep -E '^(amp=|check passed|FAILED|cell [0-9]+ \[)' "$OUT/cuda-cells-07.txt"; echo "07's GPU checks: graph $GRAPH, slices $SLICES, compiled $COMPILE"
 fi
 [ "$GRAPH" = 0 ] && [ -f "${WORKERS_NOGRAPH:-}" ] && WORKERS=$(cat "$WORKERS_NOGRAPH") && echo "graph check failed: workers from $WORKERS_NOGRAPH"
 
@@ -104,10 +108,15 @@ for grid, s in specs:
 EOF
 
 echo "== 2. speed: Beauty, paper settings, alone on the device ($(left) s left)"
+if [ "$SPEED_RUNS" = auto ]; then
+  SPEED_RUNS=$(python3 .ci/pick_speed_run.py "$OUT/bench.txt" "$COMPILE" "$SLICES")
+  echo "speed run: ${SPEED_RUNS:-none} (of the fast variants whose check passed, the shorter epoch the bench estimates)" | tee -a "$OUT/bench.txt"
+fi
 [ "$SPEED" = 1 ] && while IFS= read -r name; do  # speed-gpu runs: bf16 scoring; DiffRec's step as a CUDA graph, maybe compiled
   [ -z "$name" ] && continue
   [[ "$name" == DiffRec* ]] && [ "$GRAPH" = 0 ] && continue
   [[ "$name" == *compiled* ]] && [ "$COMPILE" = 0 ] && { echo "speed-gpu/$name: skipped (the compiled check failed)"; continue; }
+  [[ "$name" == *slices* ]] && [ "$SLICES" = 0 ] && { echo "speed-gpu/$name: skipped (the slices check failed)"; continue; }
   t1=$(date +%s)
   timeout $(cap $(python3 -c "print(int($SPEED_MIN * 60 + 45))")) python3 /tmp/grid_worker.py beauty "$SPEED_MIN" "$RES" "speed-gpu:$name" 2>&1 | tail -5
   echo "speed-gpu/$name: $(( $(date +%s) - t1 )) s of wall time for the whole command (start, data, training, test)" | tee -a "$OUT/bench.txt"

@@ -4,17 +4,17 @@
 
 # %% ../nbs/11_bench.ipynb #7bf829a5
 from __future__ import annotations
-import re, sys, time, statistics
+import itertools, re, sys, time, statistics
 from pathlib import Path
 import pandas as pd, torch
 from .model import DiffRec, DiffRecConfig
 from .sasrec import SASRec, SASRecConfig
 from .efficient import train_step
-from .train import GraphedStep, compile_model, resolve_device
+from .train import GraphedStep, GraphedSplitStep, compile_model, resolve_device
 
 # %% auto #0
-__all__ = ['JEMALLOC_CONF', 'JEMALLOC_CONF_V1', 'kernel_profile', 'epoch_rows', 'benchmark', 'find_jemalloc', 'jemalloc_env',
-           'step_seconds', 'allocator_benchmark', 'split_memory', 'allocator_memory', 'eval_memory',
+__all__ = ['JEMALLOC_CONF', 'JEMALLOC_CONF_V1', 'kernel_profile', 'epoch_rows', 'slice_batches', 'benchmark', 'find_jemalloc',
+           'jemalloc_env', 'step_seconds', 'allocator_benchmark', 'split_memory', 'allocator_memory', 'eval_memory',
            'evaluation_memory', 'split_benchmark', 'split_speedup', 'batching_table', 'scored_positions']
 
 # %% ../nbs/11_bench.ipynb #89751fa0
@@ -64,6 +64,19 @@ def _time_compiled(cfg:DiffRecConfig, x:torch.Tensor, dev:torch.device, reps:int
         fns['train step: DiffRec, compiled, CUDA graph, bf16'] = lambda: gc(x)
         t['train step: DiffRec, compiled, CUDA graph, bf16'] = _median_time(fns['train step: DiffRec, compiled, CUDA graph, bf16'], reps, 5, dev)
 
+def slice_batches(data:str|None, # dataset whose training prefixes are drawn; None (or missing): random lengths 2..T
+                  T:int, B:int, n:int=8, n_items:int=12101, seed:int=0) -> list:
+    "n batches of (B rows, their lengths on the host): real rows of `data`, so that cutting padding saves what it saves there."
+    from diffrec_nb.data import load_dataset, leave_one_out, training_samples
+    g = torch.Generator().manual_seed(seed)
+    try: rows = training_samples(leave_one_out(load_dataset(data)).train, T, 'prefixes') if data else None
+    except (FileNotFoundError, ValueError): rows = None
+    if rows is None:
+        lens = torch.randint(2, T + 1, (n * B,), generator=g)
+        rows = torch.where(torch.arange(T) >= T - lens[:, None], torch.randint(1, n_items + 1, (n * B, T), generator=g), 0)
+    rows = rows[torch.randint(len(rows), (n * B,), generator=g)]
+    return [(x, (x != 0).sum(1)) for x in rows.split(B)]
+
 def benchmark(quick:bool=False, # tiny sizes that run in seconds
               d:int=256, T:int=50, B:int=256, n_items:int=12101, N:int=1000, n_layers:int=2, n_heads:int=2, seeds:int=10,
               reps:int=10, device:str='auto',
@@ -93,6 +106,11 @@ def benchmark(quick:bool=False, # tiny sizes that run in seconds
             gs = GraphedStep(dg, torch.optim.Adam(dg.parameters(), capturable=True), amp)
             fns['train step: DiffRec, CUDA graph' + ', bf16' * amp] = f = lambda gs=gs: gs(x_dr)
             t['train step: DiffRec, CUDA graph' + ', bf16' * amp] = _median_time(f, reps, 5, dev)  # 3 eager, then 1 recorded
+        batches = [(x.to(dev), l) for x, l in slice_batches(epoch_data, T, B, n_items=n_items)]  # real rows: real padding
+        torch.manual_seed(0); dsl = DiffRec(dr.cfg).to(dev)
+        gsl, cyc = GraphedSplitStep(dsl, torch.optim.Adam(dsl.parameters(), capturable=True), 4, True), itertools.cycle(batches)
+        fns['train step: DiffRec, 4 slices as CUDA graphs, bf16'] = f = lambda: gsl(*next(cyc))  # each width recorded on its 2nd batch
+        t['train step: DiffRec, 4 slices as CUDA graphs, bf16'] = _median_time(f, max(reps, 2 * len(batches)), 3 + 3 * len(batches), dev)
         for w in (10, 25):  # the same graphed bf16 step on rows of fewer positions: does its time follow its size?
             torch.manual_seed(0); dw = DiffRec(dr.cfg).to(dev)
             gw, xw = GraphedStep(dw, torch.optim.Adam(dw.parameters(), capturable=True), True), x_dr[:, -w:].contiguous()

@@ -18,8 +18,8 @@ from .efficient import evaluate_model, train_step
 
 # %% auto #0
 __all__ = ['MODELS', 'DEFAULT_SAMPLES', 'RunConfig', 'subset_users', 'resolve_device', 'save_checkpoint', 'load_checkpoint',
-           'GraphedStep', 'set_capturable', 'compile_model', 'split_step', 'continue_run', 'train', 'load_run',
-           'evaluate_run']
+           'GraphedStep', 'set_capturable', 'GraphedSplitStep', 'compile_model', 'split_step', 'continue_run', 'train',
+           'load_run', 'evaluate_run']
 
 # %% ../nbs/07_train.ipynb #f2842d8e
 MODELS = {'diffrec': (DiffRec, DiffRecConfig), 'sasrec': (SASRec, SASRecConfig)}  # name -> (class, config class)
@@ -41,7 +41,8 @@ class RunConfig:
     amp_eval: bool = False      # bf16 autocast of validation and test scoring on CUDA too (the last layer stays float32:
                                 #   `model.ranking_logits`); off in every stored result before the speed runs of 11_bench
     cuda_graph: bool = False    # CUDA, the paper's DiffRec (one target per row): each full batch's step replayed as one
-                                #   captured CUDA graph (`GraphedStep`): the same computation without per-kernel launch cost
+                                #   captured CUDA graph (`GraphedStep`): the same computation without per-kernel launch cost;
+                                #   with `split`, each slice width and the update are graphs (`GraphedSplitStep`)
     compile: bool = False       # the Transformer (DiffRec's DSR, SASRec's encoder) compiled with torch.compile: fused kernels for
                                 #   a GPU, with `cuda_graph` too (`compile_model`); on a CPU it runs but has not paid off
     score_by_length: bool = False # score validation and test users in length order, each batch cut of its padding: the same
@@ -52,7 +53,8 @@ class RunConfig:
     progress: bool = True       # progress bars
     split: int = 0              # 0 = each batch in one pass at full width T (every stored result); k >= 1 = run each random
                                 #   batch as k slices of similar length cut of their padding, gradients summed, and score
-                                #   in length order: the same steps, less work on short sequences (a CPU speed-up, 11_bench)
+                                #   in length order: the same steps, less work on short sequences (a CPU speed-up, 11_bench;
+                                #   on a GPU with `cuda_graph`, widths rounded up to 8 so that slices can be recorded)
 
 DEFAULT_SAMPLES = {'diffrec': 'prefixes', 'sasrec': 'user'}  # DiffRec trains on one target per row, SASRec on every position
 
@@ -129,6 +131,87 @@ def set_capturable(opt:torch.optim.Optimizer, on:bool) -> torch.optim.Optimizer:
             if 'step' in st: st['step'] = st['step'].to(device=p.device if on else 'cpu', dtype=torch.float32)
     return opt
 
+# %% ../nbs/07_train.ipynb #b8027c0d
+class GraphedSplitStep:
+    "`split_step` with few shapes: k slices of B/k rows, widths rounded up to `width_step`; each width and the update as CUDA graphs."
+    def __init__(self, model, opt:torch.optim.Optimizer, # the model and its optimiser (Adam(..., capturable=True) to record)
+                 k:int, # slices per batch; B must be divisible by k for a batch to be recorded
+                 amp:bool=False, # bf16 autocast inside the slices
+                 warmup:int=3, # whole eager steps (on a side stream) before anything is recorded
+                 width_step:int=8, # slice widths are rounded up to a multiple of this (at most the row width)
+                 record:bool=True, # False: every step eagerly, the same computation (CPU, tests)
+                ):
+        self.model, self.opt, self.k, self.amp, self.warmup, self.width_step, self.record = model, opt, k, amp, warmup, width_step, record
+        self.graphs, self.seen, self.update, self.grads, self.B, self.steps = {}, set(), None, None, None, 0
+
+    def slices(self, lengths:torch.Tensor, # (B,) items per row, on the host
+               T:int) -> list:
+        "(rows of the batch, width) per slice: rows sorted by length, k slices, widths rounded up to `width_step`, at most T."
+        return [(s, min(T, -(-w // self.width_step) * self.width_step)) for s, w in length_slices(lengths, self.k)]
+
+    def _slice(self, xs:torch.Tensor, B:int, generator=None) -> dict:
+        "One slice's forward and backward: its share of the batch's loss, gradients added to `.grad`."
+        with torch.autocast('cuda', dtype=torch.bfloat16, enabled=self.amp, cache_enabled=False):
+            out = self.model.training_loss(xs, generator, batch_totals=(B, B))
+        out['loss'].backward()
+        return out
+
+    def _update(self, n:torch.Tensor, mse:torch.Tensor):
+        "Algorithm 1, lines 13 and 15 for the whole batch; gradients zeroed in place, so recorded slices keep their tensors."
+        self.opt.step(); self.model.sampler.update(n, mse); self.opt.zero_grad(set_to_none=False)
+
+    def _eager(self, x:torch.Tensor, sl:list, generator=None) -> list:
+        "Every slice eagerly, then the update: the slices' outputs."
+        outs = [self._slice(x[s.to(x.device)][:, x.shape[1] - w:], len(x), generator) for s, w in sl]
+        self._update(torch.cat([o['n'] for o in outs]), torch.cat([o['mse'] for o in outs]))
+        return outs
+
+    def _on_side(self, fn):
+        "Run fn() on a side stream (CUDA's rule before recording), the main stream waiting for it."
+        side, main = torch.cuda.Stream(), torch.cuda.current_stream()
+        side.wait_stream(main)
+        with torch.cuda.stream(side): out = fn()
+        main.wait_stream(side)
+        return out
+
+    def _replayed(self, x:torch.Tensor, sl:list) -> list:
+        "Each slice through its width's graph (recorded on its second appearance, eager on its first), then the update graph."
+        outs = []
+        for s, w in sl:
+            xs = x[s.to(x.device)][:, x.shape[1] - w:]
+            if w not in self.seen:  # first time at this width: eager (warms it up, compiles it if the DSR is compiled)
+                self.seen.add(w); outs.append(self._on_side(lambda: {k: v.detach() for k, v in self._slice(xs, len(x)).items()}))
+                continue
+            if w not in self.graphs:
+                g, static = torch.cuda.CUDAGraph(), xs.clone()
+                with torch.cuda.graph(g): out = self._slice(static, len(x))
+                self.graphs[w] = (g, static, out)
+            g, static, out = self.graphs[w]
+            static.copy_(xs); g.replay()
+            outs.append({k: v.clone() for k, v in out.items() if k in ('loss', 'n', 'mse', 'rec')})  # the next replay overwrites `out`
+        if self.update is None:
+            self.n_buf, self.mse_buf = torch.cat([o['n'] for o in outs]), torch.cat([o['mse'] for o in outs])
+            self.update = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(self.update): self._update(self.n_buf, self.mse_buf)
+        torch.cat([o['n'] for o in outs], out=self.n_buf); torch.cat([o['mse'] for o in outs], out=self.mse_buf)
+        self.update.replay()
+        return outs
+
+    def __call__(self, x:torch.Tensor, # (B, T) training rows
+                 lengths:torch.Tensor, # (B,) items per row, on the host
+                 generator:torch.Generator|None=None, # for `record=False` on a CPU
+                ) -> dict:
+        "One optimisation step on the batch; returns its loss and the per-row parts, as `split_step` does."
+        sl = self.slices(lengths, x.shape[1])
+        if self.record and self.grads is None and self.steps >= self.warmup:
+            self.grads = [p.grad for p in self.model.parameters()]  # the tensors the graphs will add into: kept alive here
+        full = self.record and self.grads is not None and len(x) % self.k == 0 and self.B in (None, len(x))
+        if full: self.B = len(x); outs = self._replayed(x, sl)
+        elif self.record and x.is_cuda: outs = self._on_side(lambda: self._eager(x, sl))  # warm-up, or a shorter last batch
+        else: outs = self._eager(x, sl, generator)
+        self.steps += 1
+        return {'loss': sum(o['loss'].detach() for o in outs)} | {key: torch.cat([o[key] for o in outs]) for key in ('mse', 'rec')}
+
 # %% ../nbs/07_train.ipynb #a4ac7b8a
 def compile_model(model) -> torch.nn.Module:
     "Compile the model's Transformer in place with torch.compile (DiffRec's DSR, SASRec's encoder); weights and keys unchanged."
@@ -167,7 +250,7 @@ def split_step(model, opt:torch.optim.Optimizer, x:torch.Tensor, # (B, T) one ba
 
 def _train_epoch(model, opt, rows:torch.Tensor, bs:int, g:torch.Generator, epoch:int, run:RunConfig, dev,
                  lengths:torch.Tensor|None=None, # (S,) items per row on the host, for `run.split`
-                 graphed:GraphedStep|None=None, # `run.cuda_graph`: full batches go through it, a shorter last batch runs eagerly
+                 graphed=None, # `run.cuda_graph`: a GraphedStep (full batches; a shorter last batch runs eagerly) or a GraphedSplitStep
                 ) -> dict:
     "One pass over the shuffled training rows; returns mean loss parts."
     model.train(); sums, steps = {}, 0
@@ -175,7 +258,8 @@ def _train_epoch(model, opt, rows:torch.Tensor, bs:int, g:torch.Generator, epoch
     batches = perm.to(rows.device).split(bs)  # one copy an epoch: a copy per batch would sync a GPU
     for step, (idx, idx_host) in enumerate(zip(tqdm(batches, desc=f'epoch {epoch}', leave=False, disable=not run.progress), perm.split(bs))):
         gen = g if dev.type == 'cpu' else None
-        if graphed is not None and len(idx) == bs: out = graphed(rows[idx])
+        if isinstance(graphed, GraphedSplitStep): out = graphed(rows[idx], lengths[idx_host])  # any batch: short ones run eagerly
+        elif graphed is not None and len(idx) == bs: out = graphed(rows[idx])
         else:
             with torch.autocast('cuda', dtype=torch.bfloat16, enabled=run.amp and dev.type == 'cuda'):
                 out = split_step(model, opt, rows[idx], lengths[idx_host], run.split, gen) if run.split else train_step(model, opt, rows[idx], gen)
@@ -192,7 +276,8 @@ def _protocol(run:RunConfig, data:Sequences, split:Split, rows:torch.Tensor, dev
                 stride=run.stride if samples == 'window' else None, split='leave-one-out (last = test, second-to-last = valid)',
                 ranking='full ranking over all items, tie rule: by item id', exclude_history=run.exclude_history,
                 selection='best validation NDCG@10 (test evaluated once, on the selected checkpoint)',
-                batches=f'random, each run as {run.split} slices by length cut of padding' if run.split else 'random, full width',
+                batches=(f'random, each run as {run.split} slices by length cut of padding' + ' (widths rounded up to 8, CUDA graphs)' * run.cuda_graph
+                         if run.split else 'random, full width'),
                 scoring='in length order, batches cut of padding' if run.split or run.score_by_length else 'in user order, full width',
                 device=str(dev), torch=torch.__version__, diffrec_nb=diffrec_nb.__version__, python=platform.python_version())
 
@@ -214,7 +299,9 @@ def _check_run(run:RunConfig, cfg, dev:torch.device):
     if run.split < 0: raise ValueError(f"split={run.split}: expected 0 (whole batches) or a number of slices >= 1")
     if not run.cuda_graph: return
     if dev.type != 'cuda': raise ValueError(f"cuda_graph=True needs a CUDA device (device={run.device!r} gives {dev.type})")
-    if run.split: raise ValueError(f"cuda_graph=True replays whole batches of one shape; it cannot run them in slices (split={run.split})")
+    if run.split and getattr(cfg, 'batch_size', DiffRecConfig.batch_size) % run.split:
+        raise ValueError(f"cuda_graph=True with split={run.split} records slices of batch_size / split rows; "
+                         f"batch_size={cfg.batch_size} is not divisible by {run.split}")
     if run.model != 'diffrec' or getattr(cfg, 'targets', 'last') != 'last':
         raise ValueError("cuda_graph=True: only the paper's DiffRec (one target per row, targets='last') can be recorded; SASRec-CE "
                          "and the dense variant pick their targets with a boolean mask, which waits for the host")
@@ -276,7 +363,7 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     opt, g = torch.optim.Adam(model.parameters(), lr=cfg.lr, capturable=run.cuda_graph), torch.Generator().manual_seed(cfg.seed)
     st = dict(epoch=0, best=-1.0, best_epoch=0, bad=0, log=[], wall_s=0.0)
     if run.resume and (out/'last.pt').exists(): st = _resume(out, run, cfg, model, opt, g); set_capturable(opt, run.cuda_graph)
-    graphed = GraphedStep(model, opt, run.amp) if run.cuda_graph else None
+    graphed = (GraphedSplitStep(model, opt, run.split, run.amp) if run.split else GraphedStep(model, opt, run.amp)) if run.cuda_graph else None
     proto = _protocol(run, data, split, rows, dev, samples)
     while st['epoch'] < cfg.epochs and st['bad'] < run.patience:
         if run.max_minutes and time.time() - t_start > 60 * run.max_minutes: break
