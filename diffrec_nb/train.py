@@ -202,11 +202,10 @@ class GraphedSplitStep:
                  generator:torch.Generator|None=None, # for `record=False` on a CPU
                 ) -> dict:
         "One optimisation step on the batch; returns its loss and the per-row parts, as `split_step` does."
-        sl = self.slices(lengths, x.shape[1])
+        sl, self.B = self.slices(lengths, x.shape[1]), self.B or len(x)  # B: the first batch's size, a full batch
         if self.record and self.grads is None and self.steps >= self.warmup:
             self.grads = [p.grad for p in self.model.parameters()]  # the tensors the graphs will add into: kept alive here
-        full = self.record and self.grads is not None and len(x) % self.k == 0 and self.B in (None, len(x))
-        if full: self.B = len(x); outs = self._replayed(x, sl)
+        if self.record and self.grads is not None and len(x) == self.B and self.B % self.k == 0: outs = self._replayed(x, sl)
         elif self.record and x.is_cuda: outs = self._on_side(lambda: self._eager(x, sl))  # warm-up, or a shorter last batch
         else: outs = self._eager(x, sl, generator)
         self.steps += 1
