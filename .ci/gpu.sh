@@ -65,7 +65,7 @@ for d, g in (pd.read_csv(p).groupby('data') if p.exists() else []):
     if not f.exists(): g.to_csv(f, index=False)
 EOF
 
-echo "== 0b. 07's CUDA-graph step, then its compiled DSR in a graph, against eager steps, alone on the device ($(left) s left)"
+echo "== 0b. 07's GPU checks (CUDA graph, slices as graphs, compiled), alone on the device ($(left) s left)"
 GRAPH=1; SLICES=1; COMPILE=1
 if [ "$SPEED" = 1 ]; then
   timeout $(cap 360) python3 .ci/run_cells.py nbs/07_train.ipynb --flags cuda --only-flagged --keep-going > "$OUT/cuda-cells-07.txt" 2>&1
