@@ -188,7 +188,7 @@ class GraphedSplitStep:
                 self.graphs[w] = (g, static, out)
             g, static, out = self.graphs[w]
             static.copy_(xs); g.replay()
-            outs.append({k: v.clone() for k, v in out.items() if k in ('loss', 'n', 'mse', 'rec')})  # the next replay overwrites `out`
+            outs.append({k: v.detach().clone() for k, v in out.items() if k in ('loss', 'n', 'mse', 'rec')})  # the next replay overwrites `out`
         if self.update is None:
             self.n_buf, self.mse_buf = torch.cat([o['n'] for o in outs]), torch.cat([o['mse'] for o in outs])
             self.update = torch.cuda.CUDAGraph()
