@@ -298,9 +298,10 @@ def _check_run(run:RunConfig, cfg, dev:torch.device):
     if run.split < 0: raise ValueError(f"split={run.split}: expected 0 (whole batches) or a number of slices >= 1")
     if not run.cuda_graph: return
     if dev.type != 'cuda': raise ValueError(f"cuda_graph=True needs a CUDA device (device={run.device!r} gives {dev.type})")
-    if run.split and getattr(cfg, 'batch_size', DiffRecConfig.batch_size) % run.split:
+    bs = getattr(cfg, 'batch_size', DiffRecConfig.batch_size)  # cfg None: the defaults
+    if run.split and bs % run.split:
         raise ValueError(f"cuda_graph=True with split={run.split} records slices of batch_size / split rows; "
-                         f"batch_size={cfg.batch_size} is not divisible by {run.split}")
+                         f"batch_size={bs} is not divisible by {run.split}")
     if run.model != 'diffrec' or getattr(cfg, 'targets', 'last') != 'last':
         raise ValueError("cuda_graph=True: only the paper's DiffRec (one target per row, targets='last') can be recorded; SASRec-CE "
                          "and the dense variant pick their targets with a boolean mask, which waits for the host")
