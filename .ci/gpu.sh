@@ -126,7 +126,7 @@ import json, sys
 from pathlib import Path
 for f in sorted((Path(sys.argv[1])/'speed-gpu'/'beauty').glob('*/log.jsonl')):
     name = f.parent.name
-    log = [json.loads(l) for l in f.read_text().splitlines()] if f.exists() else []
+    log = [json.loads(l) for l in f.read_text().splitlines()]
     ep = sorted(l['epoch_s'] for l in log)
     if not ep: print(f"speed-gpu/{name}: no epoch finished"); continue
     med = ep[len(ep) // 2]

@@ -50,6 +50,13 @@ def epoch_rows(data:str|None, T:int) -> dict:
     return {'diffrec': len(training_samples(tr, T, 'prefixes')), 'sasrec': len(training_samples(tr, T + 1, 'user'))}
 
 # %% ../nbs/11_bench.ipynb #aed5d7a9
+def _graphed(cfg:DiffRecConfig, dev:torch.device, amp:bool, k:int=0, compiled:bool=False):
+    "A fresh DiffRec from seed 0 with a capturable Adam, its step recorded: `GraphedStep`, or `GraphedSplitStep` in k slices."
+    torch.manual_seed(0); m = DiffRec(cfg).to(dev)
+    if compiled: compile_model(m)
+    opt = torch.optim.Adam(m.parameters(), capturable=True)
+    return GraphedSplitStep(m, opt, k, amp) if k else GraphedStep(m, opt, amp)
+
 def _time_compiled(cfg:DiffRecConfig, x:torch.Tensor, dev:torch.device, reps:int, fns:dict, t:dict):
     "Time the DiffRec step with its DSR compiled (on a GPU: under bf16, and recorded as a CUDA graph); adds to `fns` and `t`."
     torch.manual_seed(0); dc = compile_model(DiffRec(cfg).to(dev)); o_dc = torch.optim.Adam(dc.parameters())
@@ -59,8 +66,7 @@ def _time_compiled(cfg:DiffRecConfig, x:torch.Tensor, dev:torch.device, reps:int
     fns['train step: DiffRec, compiled' + ', bf16' * amp] = _compiled_step
     t['train step: DiffRec, compiled' + ', bf16' * amp] = _median_time(_compiled_step, reps, 3, dev)  # the first call compiles
     if dev.type == 'cuda':
-        torch.manual_seed(0); dcg = compile_model(DiffRec(cfg).to(dev))
-        gc = GraphedStep(dcg, torch.optim.Adam(dcg.parameters(), capturable=True), True)
+        gc = _graphed(cfg, dev, True, compiled=True)
         fns['train step: DiffRec, compiled, CUDA graph, bf16'] = lambda: gc(x)
         t['train step: DiffRec, compiled, CUDA graph, bf16'] = _median_time(fns['train step: DiffRec, compiled, CUDA graph, bf16'], reps, 5, dev)
 
@@ -102,18 +108,15 @@ def benchmark(quick:bool=False, # tiny sizes that run in seconds
         fns['train step: DiffRec, bf16'] = _bf16_step
         t['train step: DiffRec, bf16'] = _median_time(_bf16_step, reps, 2, dev)
         for amp in (False, True):
-            torch.manual_seed(0); dg = DiffRec(dr.cfg).to(dev)
-            gs = GraphedStep(dg, torch.optim.Adam(dg.parameters(), capturable=True), amp)
+            gs = _graphed(dr.cfg, dev, amp)
             fns['train step: DiffRec, CUDA graph' + ', bf16' * amp] = f = lambda gs=gs: gs(x_dr)
             t['train step: DiffRec, CUDA graph' + ', bf16' * amp] = _median_time(f, reps, 5, dev)  # 3 eager, then 1 recorded
         batches = [(x.to(dev), l) for x, l in slice_batches(epoch_data, T, B, n_items=n_items)]  # real rows: real padding
-        torch.manual_seed(0); dsl = DiffRec(dr.cfg).to(dev)
-        gsl, cyc = GraphedSplitStep(dsl, torch.optim.Adam(dsl.parameters(), capturable=True), 4, True), itertools.cycle(batches)
+        gsl, cyc = _graphed(dr.cfg, dev, True, k=4), itertools.cycle(batches)
         fns['train step: DiffRec, 4 slices as CUDA graphs, bf16'] = f = lambda: gsl(*next(cyc))  # each width recorded on its 2nd batch
         t['train step: DiffRec, 4 slices as CUDA graphs, bf16'] = _median_time(f, max(reps, 2 * len(batches)), 3 + 3 * len(batches), dev)
         for w in (10, 25):  # the same graphed bf16 step on rows of fewer positions: does its time follow its size?
-            torch.manual_seed(0); dw = DiffRec(dr.cfg).to(dev)
-            gw, xw = GraphedStep(dw, torch.optim.Adam(dw.parameters(), capturable=True), True), x_dr[:, -w:].contiguous()
+            gw, xw = _graphed(dr.cfg, dev, True), x_dr[:, -w:].contiguous()
             t[f'train step: DiffRec, CUDA graph, bf16, width {w}'] = _median_time(lambda: gw(xw), reps, 5, dev)
     if compiled:  # the DSR compiled (07's `compile`); on a GPU under bf16, then also recorded as a CUDA graph, as a fast run trains
         try: _time_compiled(dr.cfg, x_dr, dev, reps, fns, t)

@@ -92,6 +92,18 @@ def load_checkpoint(path:Path) -> dict:
     return torch.load(path, map_location='cpu', weights_only=False)
 
 # %% ../nbs/07_train.ipynb #62c597c2
+def _on_side_stream(fn, device:torch.device|None=None):
+    "fn() on a fresh side stream that waits for the current one, which then waits for it (CUDA's rule before recording)."
+    side, main = torch.cuda.Stream(device), torch.cuda.current_stream(device)
+    side.wait_stream(main)
+    with torch.cuda.stream(side): out = fn()
+    main.wait_stream(side)
+    return out
+
+def _cut(x:torch.Tensor, rows:torch.Tensor, w:int) -> torch.Tensor:
+    "The given rows of a left-padded batch, without all but its last w columns."
+    return x[rows.to(x.device)][:, x.shape[1] - w:]
+
 class GraphedStep:
     "`train_step` on batches of one shape, recorded once as a CUDA graph and replayed (CUDA; Adam with capturable=True)."
     def __init__(self, model, opt:torch.optim.Optimizer, # the model and its optimiser (Adam(..., capturable=True))
@@ -110,10 +122,7 @@ class GraphedStep:
                 ) -> dict:
         "One step on x: eager for the first `warmup` calls, then replays of a recording (outputs overwritten by the next replay)."
         if self.graph is None and self.eager_steps < self.warmup:
-            side, main = torch.cuda.Stream(x.device), torch.cuda.current_stream(x.device)
-            side.wait_stream(main)
-            with torch.cuda.stream(side): out = self._step(x)
-            main.wait_stream(side); self.eager_steps += 1
+            out = _on_side_stream(lambda: self._step(x), x.device); self.eager_steps += 1
             return {k: v.detach() if torch.is_tensor(v) else v for k, v in out.items()}  # no side-stream autograd graph left alive
         if self.graph is None:
             self.x, self.graph = x.clone(), torch.cuda.CUDAGraph()
@@ -162,25 +171,17 @@ class GraphedSplitStep:
 
     def _eager(self, x:torch.Tensor, sl:list, generator=None) -> list:
         "Every slice eagerly, then the update: the slices' outputs."
-        outs = [self._slice(x[s.to(x.device)][:, x.shape[1] - w:], len(x), generator) for s, w in sl]
+        outs = [self._slice(_cut(x, s, w), len(x), generator) for s, w in sl]
         self._update(torch.cat([o['n'] for o in outs]), torch.cat([o['mse'] for o in outs]))
         return outs
-
-    def _on_side(self, fn):
-        "Run fn() on a side stream (CUDA's rule before recording), the main stream waiting for it."
-        side, main = torch.cuda.Stream(), torch.cuda.current_stream()
-        side.wait_stream(main)
-        with torch.cuda.stream(side): out = fn()
-        main.wait_stream(side)
-        return out
 
     def _replayed(self, x:torch.Tensor, sl:list) -> list:
         "Each slice through its width's graph (recorded on its second appearance, eager on its first), then the update graph."
         outs = []
         for s, w in sl:
-            xs = x[s.to(x.device)][:, x.shape[1] - w:]
+            xs = _cut(x, s, w)
             if w not in self.seen:  # first time at this width: eager (warms it up, compiles it if the DSR is compiled)
-                self.seen.add(w); outs.append(self._on_side(lambda: {k: v.detach() for k, v in self._slice(xs, len(x)).items()}))
+                self.seen.add(w); outs.append(_on_side_stream(lambda: {k: v.detach() for k, v in self._slice(xs, len(x)).items()}, x.device))
                 continue
             if w not in self.graphs:
                 g, static = torch.cuda.CUDAGraph(), xs.clone()
@@ -206,7 +207,7 @@ class GraphedSplitStep:
         if self.record and self.grads is None and self.steps >= self.warmup:
             self.grads = [p.grad for p in self.model.parameters()]  # the tensors the graphs will add into: kept alive here
         if self.record and self.grads is not None and len(x) == self.B and self.B % self.k == 0: outs = self._replayed(x, sl)
-        elif self.record and x.is_cuda: outs = self._on_side(lambda: self._eager(x, sl))  # warm-up, or a shorter last batch
+        elif self.record and x.is_cuda: outs = _on_side_stream(lambda: self._eager(x, sl), x.device)  # warm-up, or a shorter last batch
         else: outs = self._eager(x, sl, generator)
         self.steps += 1
         return {'loss': sum(o['loss'].detach() for o in outs)} | {key: torch.cat([o[key] for o in outs]) for key in ('mse', 'rec')}
@@ -240,7 +241,7 @@ def split_step(model, opt:torch.optim.Optimizer, x:torch.Tensor, # (B, T) one ba
     targets = int((lengths - 1).clamp(min=0).sum()) if _every_position(model) else len(x)
     opt.zero_grad(set_to_none=True); outs = []
     for s, w in length_slices(lengths, k):
-        out = model.training_loss(x[s.to(x.device)][:, x.shape[1] - w:], generator, batch_totals=(len(x), targets))
+        out = model.training_loss(_cut(x, s, w), generator, batch_totals=(len(x), targets))
         out['loss'].backward(); outs.append(out)  # each slice's loss is its share: the gradients add up to the batch's
     opt.step()
     for out in outs: model.after_step(out)       # DiffRec's step sampler: every slice drew from the same p_n, as one batch does
