@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb #ba559875
 from __future__ import annotations
-import argparse, dataclasses, json, shlex, sys
+import argparse, dataclasses, inspect, io, json, shlex, sys, textwrap, tokenize
 from pathlib import Path
 import pandas as pd, torch
 from .data import DATASETS, SOURCES, DataError, load_dataset, prepare, table1
@@ -15,19 +15,52 @@ from .analysis import movie_table
 from .experiments import DENSE
 
 # %% auto #0
-__all__ = ['PRESETS', 'item_titles', 'main']
+__all__ = ['PRESETS', 'field_docs', 'item_titles', 'main']
 
 # %% ../nbs/10_cli.ipynb #0b66cec7
+def _field_docs_src(src:str, # source text of a class body
+                    names, # the field names to look for
+                   ) -> dict:
+    "Each field's comment in `src`: the one after `name: type = default`, joined with the comment-only lines under it."
+    toks = [t for t in tokenize.generate_tokens(io.StringIO(textwrap.dedent(src)).readline) if t.type != tokenize.NL]
+    docs, cur, start = {}, None, True
+    for i, t in enumerate(toks):
+        if t.type == tokenize.COMMENT:
+            if cur: docs[cur] = (docs.get(cur, '') + ' ' + t.string.lstrip('#').strip()).strip()
+        elif t.type in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT): start = True
+        else:
+            if start: cur = t.string if t.string in names and i+1 < len(toks) and toks[i+1].string == ':' else None  # a new statement
+            start = False
+    return docs
+
+def field_docs(cls) -> dict:
+    "Field name -> its comment in the source of dataclass `cls` (continuation lines joined); '' where it has none."
+    names = [f.name for f in dataclasses.fields(cls)]
+    docs = _field_docs_src(inspect.getsource(cls), set(names))
+    return {n: docs.get(n, '') for n in names}
+
+# %% ../nbs/10_cli.ipynb #44ed1040
+def _flag_groups(classes, skip=('n_items',)) -> dict:
+    "Group title -> [(field, its class)]: the run's fields, the fields all model configs share, then each model's own."
+    run, *models = classes
+    own = [{f.name for f in dataclasses.fields(c)} for c in models]
+    shared = set.intersection(*own) if own else set()
+    groups = {f'run ({run.__name__})': [(f, run) for f in dataclasses.fields(run)],
+              f"both models ({', '.join(c.__name__ for c in models)})": [(f, models[0]) for f in dataclasses.fields(models[0]) if f.name in shared]}
+    for c in models: groups[f'{c.__name__} only'] = [(f, c) for f in dataclasses.fields(c) if f.name not in shared]
+    return {g: [(f, c) for f, c in fs if f.name not in skip] for g, fs in groups.items()}
+
 def _add_dataclass_flags(p:argparse.ArgumentParser, classes, skip=('n_items',)):
-    "Add one `--flag` per field of the dataclasses (defaults None: only given flags override a config)."
-    seen = set()
-    for cls in classes:
-        for f in dataclasses.fields(cls):
-            if f.name in skip or f.name in seen: continue
-            seen.add(f.name); flag = '--' + f.name.replace('_', '-')
+    "Add one `--flag` per field of the dataclasses, with its comment as help (defaults None: only given flags override a config)."
+    for title, fields in _flag_groups(classes, skip).items():
+        g, docs = p.add_argument_group(title), {}
+        for f, cls in fields:
+            docs.setdefault(cls, field_docs(cls)); flag = '--' + f.name.replace('_', '-')
+            hlp = docs[cls][f.name] + ('' if '(default' in docs[cls][f.name] else f' (default: {f.default!r})')
+            hlp = hlp.replace('%', '%%')  # argparse formats help with %
             typ = f.type if isinstance(f.type, type) else {'int': int, 'float': float, 'bool': bool, 'str': str}.get(str(f.type).split('|')[0].strip(), str)
-            if typ is bool: p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None)
-            else: p.add_argument(flag, dest=f.name, type=typ, default=None, metavar=f.name.upper())
+            if typ is bool: g.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=hlp)
+            else: g.add_argument(flag, dest=f.name, type=typ, default=None, metavar=f.name.upper(), help=hlp)
 
 PRESETS = {  # starting points for `train --preset`; explicit flags override them
     'paper': {},  # the paper's settings (Section 5.1.4): d = 256, 2 layers, T = 50, N = 1000, 50 epochs
@@ -53,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument('names', nargs='*', default=['beauty', 'toys', 'ml-1m']); st.add_argument('--data-dir')
     tr = sub.add_parser('train', help='train and evaluate a model, print a metrics table',
                         description=f"datasets: {sorted(DATASETS)} or a path; models: {[*MODELS, 'poprec']}")
-    tr.add_argument('--preset', choices=sorted(PRESETS), default='paper', help="'paper' (default), 'small' (a minute on a CPU) or 'dense' (every position a target, λ = 0.1)")
+    tr.add_argument('--preset', choices=sorted(PRESETS), default='paper', help="'paper' (default), 'small' (a minute on a CPU) or 'dense' (every position a target, λ = 0.1); the defaults "
+                    "below are the 'paper' preset's, and any flag given overrides the preset")
     _add_dataclass_flags(tr, [RunConfig, DiffRecConfig, SASRecConfig])
     for name, hlp in (('evaluate', 'evaluate the best checkpoint of a run'), ('recommend', 'top-k items for users of a run')):
         q = sub.add_parser(name, help=hlp); q.add_argument('--run', required=True, help='the run folder (RunConfig.out_dir)')
