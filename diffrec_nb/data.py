@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_data.ipynb #2175d08d
 from __future__ import annotations
-import ast, gzip, hashlib, itertools, json, os, tempfile, urllib.request, warnings, zipfile
+import ast, csv, gzip, hashlib, itertools, json, os, tempfile, urllib.request, warnings, zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +15,8 @@ __all__ = ['DATA_ENV', 'DATASETS', 'SAMPLE_MODES', 'PAPER_TABLE1', 'SOURCES', 'g
            'read_sequences', 'make_synthetic', 'atomic_write', 'write_sequences', 'load_dataset', 'Split',
            'leave_one_out', 'pad_left', 'training_samples', 'trim_padding', 'length_slices', 'score_batches',
            'inference_rows', 'dataset_stats', 'table1', 'read_amazon_reviews', 'read_ml1m_ratings', 'k_core',
-           'build_sequences', 'Source', 'download', 'prepare']
+           'build_sequences', 'Source', 'download', 'prepare', 'read_interactions', 'map_paths', 'convert_interactions',
+           'raw_item_ids']
 
 # %% ../nbs/02_data.ipynb #95d6e8f7
 DATA_ENV = 'DIFFREC_DATA'  # environment variable naming the data directory
@@ -115,6 +116,8 @@ def make_synthetic(n_users:int=2000, # number of users
                    seed:int=0, # seed of a private numpy generator: same seed, same data
                   ) -> Sequences:
     "Sequences from a sparse Markov chain mixed with popularity noise; deterministic given `seed`."
+    if not 1 <= min_len <= max_len <= n_items:  # a user never repeats an item, so no sequence can outgrow the catalogue
+        raise ValueError(f"make_synthetic: need 1 <= min_len <= max_len <= n_items, got min_len={min_len}, max_len={max_len}, n_items={n_items}")
     rng = np.random.default_rng(seed)
     pop = _zipf_weights(n_items, zipf, rng)
     succ = np.zeros((n_items + 1, n_succ), dtype=np.int64)
@@ -403,3 +406,82 @@ def _ml1m_extras(raw_path:Path, item_map:dict, out_dir:Path):
             if 'ml-1m/movies.dat' in z.namelist():
                 movies = z.read('ml-1m/movies.dat')
                 atomic_write(out_dir/'ml-1m'/'movies.dat', lambda f: f.write(movies))
+
+# %% ../nbs/02_data.ipynb #44811a27
+def _sep_for(path:Path) -> str|None:
+    "The column separator a file's name implies: ',' for .csv, a tab for .tsv, None (sniff it) otherwise."
+    suffix = Path(path.name.removesuffix('.gz')).suffix.lower()
+    return {'.csv': ',', '.tsv': '\t'}.get(suffix)
+
+def _times(col:pd.Series, path:Path, name:str) -> pd.Series:
+    "A time column as numbers: numeric values as they are, else dates as nanoseconds; the first bad line named."
+    num = pd.to_numeric(col, errors='coerce')
+    if num.notna().all(): return num
+    dt = pd.to_datetime(col, errors='coerce', format='mixed')
+    if dt.notna().all(): return pd.Series(dt.astype('int64'), index=col.index)
+    bad = (num.isna() & dt.isna()).idxmax()
+    raise DataError(f"{path}:{bad + 2}: time column {name!r}: {col[bad]!r} is neither a number nor a date")
+
+def read_interactions(path:str|Path, # a CSV/TSV file (plain or .gz) with a header row, one interaction a line
+                      user:str='user', # name of the user column
+                      item:str='item', # name of the item column
+                      time:str|None='time', # name of the time column; None: each user's lines are in time order already
+                      sep:str|None=None, # column separator; None: ',' for .csv, tab for .tsv, else sniffed
+                     ) -> pd.DataFrame:
+    "(user, item, time) rows of an interaction log, in file order, ids as strings; errors name the file and line."
+    path = Path(path)
+    if not path.is_file(): raise DataError(f"{path}: no such file")
+    sep = sep or _sep_for(path)
+    try: df = pd.read_csv(path, sep=sep, engine='python' if sep is None else 'c', dtype=str, keep_default_na=False,
+                          skip_blank_lines=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as e: raise DataError(f"{path}: not a readable CSV/TSV file ({e})") from None
+    missing = [c for c in (user, item, time) if c is not None and c not in df.columns]
+    if missing: raise DataError(f"{path}: no column {missing[0]!r}; the header has {list(df.columns)} (name the columns with user=, item=, time=)")
+    df = df[~(df == '').all(axis=1)]  # blank lines; the index stays the line number - 2
+    if not len(df): raise DataError(f"{path}: no interactions")
+    for c in (user, item):
+        empty = df[c].str.strip() == ''
+        if empty.any(): raise DataError(f"{path}:{empty.idxmax() + 2}: empty {c!r}")
+    t = _times(df[time].str.strip(), path, time) if time is not None else pd.Series(np.arange(len(df)), index=df.index)
+    return pd.DataFrame({'user': df[user].str.strip(), 'item': df[item].str.strip(), 'time': t}).reset_index(drop=True)
+
+# %% ../nbs/02_data.ipynb #6f2ac590
+def map_paths(data_path:str|Path) -> tuple:
+    "The item and user maps beside an S3-Rec file: `<name>_item_map.tsv`, `<name>_user_map.tsv` (name: without .txt[.gz])."
+    p = Path(data_path); base = Path(p.name.removesuffix('.gz')).stem
+    return p.parent/f'{base}_item_map.tsv', p.parent/f'{base}_user_map.tsv'
+
+def _filter_for_split(df:pd.DataFrame, k:int|None, min_len:int=3) -> pd.DataFrame:
+    "The k-core and 'users with at least `min_len` items', applied in turn until both hold."
+    df = df.drop_duplicates(['user', 'item'], keep='first')
+    while True:
+        if k: df = k_core(df, k)
+        n = df['user'].map(df['user'].value_counts())
+        if n.ge(min_len).all(): return df
+        df = df[n.ge(min_len)]
+
+def convert_interactions(path:str|Path, # your interaction log (see `read_interactions`)
+                         out:str|Path, # the S3-Rec file to write (gzipped when it ends in .gz)
+                         user:str='user', item:str='item', time:str|None='time', # column names (see `read_interactions`)
+                         sep:str|None=None, # column separator (see `read_interactions`)
+                         k:int|None=5, # k-core filter (users and items with at least k interactions); None or 0 keeps all
+                        ) -> dict:
+    "Build an S3-Rec file and its id maps from an interaction log; returns what was written and kept."
+    raw = read_interactions(path, user, item, time, sep)
+    df = _filter_for_split(raw, k)
+    if not len(df): raise DataError(f"{path}: no user is left after the filters (k-core k={k}, at least 3 items per user); try a smaller k")
+    seqs, user_map, item_map = build_sequences(df, None, Path(out).name)
+    tsv = lambda m, cols: pd.DataFrame(((v, r) for r, v in m.items()), columns=cols).to_csv(sep='\t', index=False).encode()
+    items, users = tsv(item_map, ['item_id', 'raw_item']), tsv(user_map, ['user_id', 'raw_user'])  # built before any write
+    ip, up = map_paths(out)
+    atomic_write(ip, lambda f: f.write(items)); atomic_write(up, lambda f: f.write(users))
+    write_sequences(seqs, out)
+    return dict(path=Path(out), item_map=ip, user_map=up, interactions=len(raw), kept=int(sum(map(len, seqs.seqs))),
+                users=len(seqs), items=seqs.n_items)
+
+def raw_item_ids(data_path:str|Path) -> dict:
+    "Item id -> your item id, from the map beside an S3-Rec file; {} when there is none."
+    ip = map_paths(data_path)[0]
+    if not ip.is_file(): return {}
+    m = pd.read_csv(ip, sep='\t', dtype=str, keep_default_na=False)
+    return dict(zip(m.iloc[:, 0].astype(int), m.iloc[:, 1]))
