@@ -8,7 +8,7 @@ import itertools, time
 from pathlib import Path
 import pandas as pd, torch
 from .data import get_data_dir, leave_one_out
-from .metrics import DenseScorer, evaluate_scorer
+from .metrics import DenseScorer, evaluate_scorer, top_k
 from .efficient import evaluate_model
 from .experiments import run_spec, _paper
 
@@ -125,10 +125,8 @@ def seed_lists(model, # a DiffRec (anything with `score(histories, seeds=[s])`)
                seeds=(0, 1, 2), # one top-k list per seed
                k:int=5, exclude_history:bool=True) -> tuple:
     "(per-seed top-k, (S, U, k); top-k of the seed-averaged distribution, (U, k)) for each history."
-    ps = torch.stack([model.score(histories, seeds=[s]).cpu() for s in seeds])
-    if exclude_history:
-        for i, h in enumerate(histories): ps[:, i, list(h)] = -1
-    return ps.topk(k, -1).indices, ps.mean(0).topk(k, -1).indices
+    ps, hist = torch.stack([model.score(histories, seeds=[s]).cpu() for s in seeds]), histories if exclude_history else None
+    return torch.stack([top_k(p, hist, k) for p in ps]), top_k(ps.mean(0), hist, k)
 
 def seed_diversity(model, split, # a DiffRec and a leave-one-out split; the test histories are scored
                    seeds=(0, 1, 2), k:int=5,

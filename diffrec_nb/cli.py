@@ -131,9 +131,7 @@ def _recommend(args) -> str:
     if missing: raise ValueError(f"--user: {missing} not in {data.name}")
     hist = [data.seqs[pos[u]] for u in args.user]
     kw = _eval_kwargs(run, model) | ({'method': args.method} if args.method else {})
-    p = model.score(hist, **kw)
-    for i, h in enumerate(hist): p[i, h] = -1
-    top = p.topk(args.k, 1).indices.tolist()
+    top = model.recommend(hist, args.k, **kw).tolist()
     titles, users = _labels(run)
     return '\n'.join(f"user {u}{users.get(u, '')}: " + ', '.join(f"{i} {titles[i]}" if i in titles else str(i) for i in t)
                      for u, t in zip(args.user, top))

@@ -10,7 +10,7 @@ from fastcore.basics import patch
 from .diffusion import q_sample, p_sample
 from .model import DiffRec, DiffRecConfig, ranking_logits
 from .data import Split, inference_rows, training_samples, score_batches, trim_padding
-from .metrics import DenseScorer, evaluate_scorer, evaluate_batches, collect_scores, eval_side
+from .metrics import DenseScorer, evaluate_scorer, evaluate_batches, collect_scores, eval_side, top_k
 
 # %% auto #0
 __all__ = ['draw_index', 'ImportanceSampler', 'sampler_for', 'train_step', 'evaluate_model', 'fit_small', 'step_diagnostics']
@@ -187,11 +187,8 @@ def score(self:DiffRec, histories:list, **kwargs) -> torch.Tensor:
 
 @patch
 def recommend(self:DiffRec, histories:list, k:int=10, exclude_history:bool=True, **kwargs) -> torch.Tensor:
-    "Top-k item ids for each history (by default never an item already in it), (len(histories), k)."
-    p = self.score(histories, **kwargs)
-    if exclude_history:
-        for i, h in enumerate(histories): p[i, list(h)] = -1
-    return p.topk(k, dim=1).indices
+    "Top-k item ids for each history (by default never an item already in it), (len(histories), k); see `metrics.top_k`."
+    return top_k(self.score(histories, **kwargs), histories if exclude_history else None, k)
 
 # %% ../nbs/05_efficient.ipynb #e5640d28
 def evaluate_model(model, # any model with `score(histories, **kwargs)` (DiffRec, SASRec)

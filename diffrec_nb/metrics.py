@@ -11,7 +11,7 @@ from .data import Split, pad_left, leave_one_out, load_dataset
 
 # %% auto #0
 __all__ = ['TIE_RULES', 'PAPER_POPREC', 'DenseScorer', 'LinearScorer', 'full_ranks', 'rank_metrics', 'PopRec', 'eval_side',
-           'evaluate_scorer', 'poprec_metrics', 'collect_scores', 'evaluate_batches', 'poprec_table']
+           'evaluate_scorer', 'poprec_metrics', 'collect_scores', 'evaluate_batches', 'top_k', 'poprec_table']
 
 # %% ../nbs/03_metrics.ipynb #1033d50c
 class DenseScorer:
@@ -142,6 +142,23 @@ def evaluate_batches(batches, # (indices, scores) pairs covering every user of `
         seen[idx] = True
     if not seen.all(): raise ValueError(f"the batches scored {int(seen.sum())} of {len(tgt)} users: every user needs a score")
     return rank_metrics(ranks, ks)
+
+# %% ../nbs/03_metrics.ipynb #4a7f57b6
+def top_k(scores:torch.Tensor, # (B, n_items+2) scores or probabilities; columns 0 and n_items+1 are never recommended
+          histories:list|None=None, # B item-id lists whose items are left out (None: nothing left out)
+          k:int=10, # how many items per row
+         ) -> torch.Tensor:
+    "The k best items of each row, (B, k) item ids, best first; ties go to the lower id."
+    n_items = scores.shape[1] - 2
+    if not 1 <= k <= n_items: raise ValueError(f"k={k}: expected 1..{n_items} (the number of items)")
+    s = scores.float().clone(); s[:, [0, n_items + 1]] = -math.inf
+    if histories is not None:
+        if len(histories) != len(s): raise ValueError(f"{len(histories)} histories for {len(s)} rows of scores")
+        rows = torch.tensor([i for i, h in enumerate(histories) for _ in h], dtype=torch.long, device=s.device)
+        s[rows, torch.tensor([j for h in histories for j in h], dtype=torch.long, device=s.device)] = -math.inf
+    if k > int(torch.isfinite(s).sum(1).min()): raise ValueError(f"k={k}: a user has fewer items left than that")
+    order = torch.sort(-s, dim=1, stable=True).indices  # stable: ties in id order
+    return order[:, :k]
 
 # %% ../nbs/03_metrics.ipynb #9bc4d236
 PAPER_POPREC = pd.DataFrame(  # Table 2, PopRec column (for comparison only)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict
 import torch, torch.nn as nn, torch.nn.functional as F
 from .model import attention_mask, ranking_logits
 from .data import pad_left, score_batches, trim_padding
-from .metrics import collect_scores
+from .metrics import collect_scores, top_k
 
 # %% auto #0
 __all__ = ['SASRecConfig', 'SASRec']
@@ -92,3 +92,7 @@ class SASRec(nn.Module):
     def score(self, histories:list, **kwargs) -> torch.Tensor:
         "Next-item probabilities after each history, (len(histories), n_items+2); options as in `score_iter`."
         return collect_scores(self.score_iter(histories, **kwargs), len(histories), self.cfg.n_items + 2, next(self.parameters()).device)
+
+    def recommend(self, histories:list, k:int=10, exclude_history:bool=True, **kwargs) -> torch.Tensor:
+        "Top-k item ids for each history (by default never an item already in it), (len(histories), k); see `metrics.top_k`."
+        return top_k(self.score(histories, **kwargs), histories if exclude_history else None, k)
