@@ -104,7 +104,9 @@ def _parser() -> argparse.ArgumentParser:
         q.add_argument('--checkpoint', choices=['best', 'last'], default='best',
                        help="'best' (the epoch selected on validation, default) or 'last' (the last epoch trained)")
         if name == 'recommend':
-            q.add_argument('--user', type=int, nargs='+', required=True, help='user ids as in the dataset file (for a converted log: see its _user_map.tsv)')
+            who = q.add_mutually_exclusive_group(required=True)
+            who.add_argument('--user', type=int, nargs='+', help='user ids as in the dataset file (for a converted log: see its _user_map.tsv)')
+            who.add_argument('--history', type=int, nargs='+', help="item ids, oldest first: recommend after this history instead of a user's")
             q.add_argument('--k', type=int, default=10)
     e = sub.add_parser('experiments', help='run a grid of experiments in resumable chunks, appending to nbs/results/GRID.csv')
     e.add_argument('grid'); e.add_argument('--minutes', type=float, default=0, help='stop after this long; rerun to continue')
@@ -124,17 +126,21 @@ def item_titles(data_dir=None) -> dict:
 
 # %% ../nbs/10_cli.ipynb #97a5fa65
 def _recommend(args) -> str:
-    "Top-k lines for the requested users."
+    "Top-k lines for the requested users, or for one history given as item ids."
     model, run, data = load_run(args.run, args.data_dir, args.checkpoint)
-    pos = {u: i for i, u in enumerate(data.users)}
-    missing = [u for u in args.user if u not in pos]
-    if missing: raise ValueError(f"--user: {missing} not in {data.name}")
-    hist = [data.seqs[pos[u]] for u in args.user]
+    titles, users = _labels(run)
+    if args.history:
+        bad = [i for i in args.history if not 1 <= i <= data.n_items]
+        if bad: raise ValueError(f"--history: item ids {bad} are not in 1..{data.n_items}, the items of {data.name}")
+        hist, heads = [args.history], ['history']
+    else:
+        pos = {u: i for i, u in enumerate(data.users)}
+        missing = [u for u in args.user if u not in pos]
+        if missing: raise ValueError(f"--user: {missing} not in {data.name}")
+        hist, heads = [data.seqs[pos[u]] for u in args.user], [f"user {u}{users.get(u, '')}" for u in args.user]
     kw = _eval_kwargs(run, model) | ({'method': args.method} if args.method else {})
     top = model.recommend(hist, args.k, **kw).tolist()
-    titles, users = _labels(run)
-    return '\n'.join(f"user {u}{users.get(u, '')}: " + ', '.join(f"{i} {titles[i]}" if i in titles else str(i) for i in t)
-                     for u, t in zip(args.user, top))
+    return '\n'.join(f"{h}: " + ', '.join(f"{i} {titles[i]}" if i in titles else str(i) for i in t) for h, t in zip(heads, top))
 
 def _labels(run) -> tuple:
     "(item id -> label, user id -> label) to print beside the ids: ML-1M titles, or the raw ids of a converted log."
