@@ -182,7 +182,9 @@ class Split:
 
 def leave_one_out(data:Sequences) -> Split:
     "Last item for test, second-to-last for validation, the rest for training (Section 5.1.2)."
-    if min(map(len, data.seqs)) < 3: raise DataError(f"{data.name}: leave-one-out needs at least 3 items per user")
+    short = [(u, len(x)) for u, x in zip(data.users, data.seqs) if len(x) < 3]
+    if short: raise DataError(f"{data.name}: leave-one-out needs at least 3 items per user; user {short[0][0]} has {short[0][1]}"
+                              f" ({len(short)} users have fewer than 3; `convert_interactions` drops them)")
     s = data.seqs
     return Split([x[:-2] for x in s], [x[:-2] for x in s], [x[-2] for x in s],
                  [x[:-1] for x in s], [x[-1] for x in s], data.n_items, data.name)
