@@ -433,12 +433,16 @@ def read_interactions(path:str|Path, # a CSV/TSV file (plain or .gz) with a head
     "(user, item, time) rows of an interaction log, in file order, ids as strings; errors name the file and line."
     path = Path(path)
     if not path.is_file(): raise DataError(f"{path}: no such file")
-    sep = sep or _sep_for(path)
-    try: df = pd.read_csv(path, sep=sep, engine='python' if sep is None else 'c', dtype=str, keep_default_na=False,
-                          skip_blank_lines=False)
-    except (pd.errors.ParserError, UnicodeDecodeError, csv.Error) as e: raise DataError(f"{path}: not a readable CSV/TSV file ({e})") from None
-    missing = [c for c in (user, item, time) if c is not None and c not in df.columns]
-    if missing: raise DataError(f"{path}: no column {missing[0]!r}; the header has {list(df.columns)} (name the columns with user=, item=, time=)")
+    sep, cols = sep or _sep_for(path), [c for c in (user, item, time) if c is not None]
+    read = lambda **kw: pd.read_csv(path, sep=sep, engine='python' if sep is None else 'c', dtype=str, keep_default_na=False,
+                                    skip_blank_lines=False, **kw)
+    try:
+        header = list(read(nrows=0).columns)
+        missing = [c for c in cols if c not in header]
+        if missing: raise DataError(f"{path}: no column {missing[0]!r}; the header has {header} (name the columns with user=, item=, time=)")
+        df = read(usecols=cols)  # only the columns used: a wide log costs no more memory than a narrow one
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, csv.Error) as e:
+        raise DataError(f"{path}: not a readable CSV/TSV file ({e})") from None
     df = df[~(df == '').all(axis=1)]  # blank lines; the index stays the line number - 2
     if not len(df): raise DataError(f"{path}: no interactions")
     for c in (user, item):
