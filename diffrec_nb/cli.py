@@ -105,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="'best' (the epoch selected on validation, default) or 'last' (the last epoch trained)")
         if name == 'recommend':
             who = q.add_mutually_exclusive_group(required=True)
-            who.add_argument('--user', type=int, nargs='+', help='user ids as in the dataset file (for a converted log: see its _user_map.tsv)')
+            who.add_argument('--user', nargs='+', help="user ids as in the dataset file; for a log made with `convert`, the log's own user ids")
             who.add_argument('--history', type=int, nargs='+', help="item ids, oldest first: recommend after this history instead of a user's")
             q.add_argument('--k', type=int, default=10)
     e = sub.add_parser('experiments', help='run a grid of experiments in resumable chunks, appending to nbs/results/GRID.csv')
@@ -128,28 +128,38 @@ def item_titles(data_dir=None) -> dict:
 def _recommend(args) -> str:
     "Top-k lines for the requested users, or for one history given as item ids."
     model, run, data = load_run(args.run, args.data_dir, args.checkpoint)
-    titles, users = _labels(run)
+    titles, raw_users = _labels(run)
     if args.history:
         bad = [i for i in args.history if not 1 <= i <= data.n_items]
         if bad: raise ValueError(f"--history: item ids {bad} are not in 1..{data.n_items}, the items of {data.name}")
         hist, heads = [args.history], ['history']
     else:
+        ids = _user_ids(args.user, raw_users)
         pos = {u: i for i, u in enumerate(data.users)}
-        missing = [u for u in args.user if u not in pos]
+        missing = [v for v, u in zip(args.user, ids) if u not in pos]
         if missing: raise ValueError(f"--user: {missing} not in {data.name}")
-        hist, heads = [data.seqs[pos[u]] for u in args.user], [f"user {u}{users.get(u, '')}" for u in args.user]
+        hist, heads = [data.seqs[pos[u]] for u in ids], [f"user {u}" + (f' ({raw_users[u]})' if u in raw_users else '') for u in ids]
     kw = _eval_kwargs(run, model) | ({'method': args.method} if args.method else {})
     top = model.recommend(hist, args.k, **kw).tolist()
     return '\n'.join(f"{h}: " + ', '.join(f"{i} {titles[i]}" if i in titles else str(i) for i in t) for h, t in zip(heads, top))
 
 def _labels(run) -> tuple:
-    "(item id -> label, user id -> label) to print beside the ids: ML-1M titles, or the raw ids of a converted log."
+    "(item id -> label to print beside it, user id -> raw user id): ML-1M titles, or the raw ids of a converted log."
     if run.data == 'ml-1m': return item_titles(run.data_dir), {}
     if run.data in DATASETS or not Path(run.data).is_file(): return {}, {}
     items = {i: f'({r})' for i, r in raw_item_ids(run.data).items()}
     up = map_paths(run.data)[1]
     users = pd.read_csv(up, sep='\t', dtype=str, keep_default_na=False) if up.is_file() else None
-    return items, ({} if users is None else {int(u): f' ({r})' for u, r in zip(users.iloc[:, 0], users.iloc[:, 1])})
+    return items, ({} if users is None else dict(zip(users.iloc[:, 0].astype(int), users.iloc[:, 1])))
+
+def _user_ids(values:list, raw_users:dict) -> list:
+    "The dataset's user ids for the `--user` values: through the converted log's user map when there is one, else as integers."
+    if raw_users:
+        back = {r: u for u, r in raw_users.items()}
+        return [back.get(v, v) for v in values]  # a value that is no raw id stays as it is, and is reported as missing
+    bad = [v for v in values if not v.lstrip('-').isdigit()]
+    if bad: raise ValueError(f"--user: {bad} are not user ids (integers, as in the dataset file)")
+    return [int(v) for v in values]
 
 def _train(args) -> pd.DataFrame:
     "Run `train` from flags; the metrics table."
