@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, dataclasses, inspect, io, json, shlex, sys, textwrap, tokenize
 from pathlib import Path
 import pandas as pd, torch
-from .data import DATASETS, SOURCES, DataError, convert_interactions, load_dataset, map_paths, prepare, raw_item_ids, table1
+from .data import DATASETS, SOURCES, DataError, convert_interactions, load_dataset, prepare, raw_ids, table1
 from .model import DiffRecConfig
 from .sasrec import SASRecConfig
 from .train import MODELS, RunConfig, evaluate_run, load_checkpoint, load_run, subset_users, train, _eval_kwargs
@@ -147,10 +147,7 @@ def _labels(run) -> tuple:
     "(item id -> label to print beside it, user id -> raw user id): ML-1M titles, or the raw ids of a converted log."
     if run.data == 'ml-1m': return item_titles(run.data_dir), {}
     if run.data in DATASETS or not Path(run.data).is_file(): return {}, {}
-    items = {i: f'({r})' for i, r in raw_item_ids(run.data).items()}
-    up = map_paths(run.data)[1]
-    users = pd.read_csv(up, sep='\t', dtype=str, keep_default_na=False) if up.is_file() else None
-    return items, ({} if users is None else dict(zip(users.iloc[:, 0].astype(int), users.iloc[:, 1])))
+    return {i: f'({r})' for i, r in raw_ids(run.data).items()}, raw_ids(run.data, 'user')
 
 def _user_ids(values:list, raw_users:dict) -> list:
     "The dataset's user ids for the `--user` values: through the converted log's user map when there is one, else as integers."

@@ -16,7 +16,7 @@ __all__ = ['DATA_ENV', 'DATASETS', 'SAMPLE_MODES', 'PAPER_TABLE1', 'SOURCES', 'g
            'leave_one_out', 'pad_left', 'training_samples', 'trim_padding', 'length_slices', 'score_batches',
            'inference_rows', 'dataset_stats', 'table1', 'read_amazon_reviews', 'read_ml1m_ratings', 'k_core',
            'build_sequences', 'Source', 'download', 'prepare', 'read_interactions', 'map_paths', 'convert_interactions',
-           'raw_item_ids']
+           'raw_ids']
 
 # %% ../nbs/02_data.ipynb #95d6e8f7
 DATA_ENV = 'DIFFREC_DATA'  # environment variable naming the data directory
@@ -485,9 +485,12 @@ def convert_interactions(path:str|Path, # your interaction log (see `read_intera
     return dict(path=Path(out), item_map=ip, user_map=up, interactions=len(raw), kept=int(sum(map(len, seqs.seqs))),
                 users=len(seqs), items=seqs.n_items)
 
-def raw_item_ids(data_path:str|Path) -> dict:
-    "Item id -> your item id, from the map beside an S3-Rec file; {} when there is none."
-    ip = map_paths(data_path)[0]
-    if not ip.is_file(): return {}
-    m = pd.read_csv(ip, sep='\t', dtype=str, keep_default_na=False)
+def raw_ids(data_path:str|Path, # an S3-Rec file
+            kind:str='item', # 'item' or 'user'
+           ) -> dict:
+    "Item (or user) id -> your id, from the map beside an S3-Rec file (see `map_paths`); {} when there is none."
+    if kind not in ('item', 'user'): raise ValueError(f"kind={kind!r}: expected 'item' or 'user'")
+    p = map_paths(data_path)[kind == 'user']
+    if not p.is_file(): return {}
+    m = pd.read_csv(p, sep='\t', dtype=str, keep_default_na=False)
     return dict(zip(m.iloc[:, 0].astype(int), m.iloc[:, 1]))
