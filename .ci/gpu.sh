@@ -21,7 +21,8 @@
 #
 # What it runs, in order; every step has its own time limit and writes to $OUT as it goes, so a cut-off run still reports:
 #   0. the finished runs of nbs/results/table2-gpu.csv are copied to $RES/table2-gpu-<data>.csv, so they are not trained again
-#      (every grid's results CSVs live in $RES = $RUNS/csv and come back packed in $OUT/results.tar)
+#      (every grid's results CSVs live in $RES = $RUNS/csv, its runs' per-user test ranks in $RES/ranks/, and both come back
+#      packed in $OUT/results.tar)
 #  0b. the three `#| cuda` cells of 07_train alone, each run even if one before failed, each passing by printing 'check
 #      passed: ...': GraphedStep against eager steps (without it, WORKERS_NOGRAPH (a file) replaces WORKERS and the speed
 #      step skips DiffRec), GraphedSplitStep (without it, speed runs 'in 4 slices' are skipped), the compiled DSR in a graph

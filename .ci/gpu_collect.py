@@ -3,14 +3,16 @@ Usage: python .ci/gpu_collect.py DIR [DIR ...]   (the calls' files_at folders, o
 
 - GRID-<data>.csv of every DIR (loose, or in its results.tar) -> nbs/results/GRID.csv (finished runs, one row each, in the grid's order), for the grids
   table2-gpu and speed-gpu
+- ranks/GRID-*.csv.gz in results.tar (each finished run's per-user test ranks) -> merged column by column into
+  nbs/results/ranks/ (a later DIR's column of the same run wins)
 - logs*.tar (every run's log.jsonl, finished or not; the latest DIR wins) -> nbs/results/GRID-epochs.csv, one row per
   epoch with its time (earlier loans' rows kept, except for runs these logs hold again); `alone` marks the epochs of the speed step, which had the device to themselves (read off bench.txt)
 - gpu.txt, cuda-cells-07.txt, bench.txt, cuda-cells.txt, grid*.log -> appended to nbs/results/gpu-run.txt under a header 'loan K (date)', a section each"""
 import io, json, re, sys, tarfile
 from datetime import date
 from pathlib import Path
-import pandas as pd
-from diffrec_nb.experiments import GRIDS, RESULTS, load_results, run_dir
+import pandas as pd, torch
+from diffrec_nb.experiments import GRIDS, RESULTS, load_results, run_dir, _store_ranks
 
 def fold(grid:str, dirs:list) -> pd.DataFrame:
     "One grid: its finished runs into nbs/results/GRID.csv, its per-epoch logs into GRID-epochs.csv; returns the runs."
@@ -57,9 +59,23 @@ def fold(grid:str, dirs:list) -> pd.DataFrame:
     print(grid, df[['data', 'name', 'epochs_run', 'best_epoch', 'test_NDCG@10']].to_string(), f"{len(ep)} epoch rows", sep='\n')
     return df
 
+def fold_ranks(grid:str, dirs:list, results:Path=RESULTS) -> list:
+    "Every ranks/GRID-*.csv.gz packed in the DIRs' results.tar, merged column by column into results/ranks/; the files written."
+    done = []
+    for d in dirs:
+        for t in sorted(d.glob('results.tar')):
+            with tarfile.open(t) as tf:
+                for m in sorted(tf.getmembers(), key=lambda m: m.name):
+                    f = re.fullmatch(rf'(?:\./)?ranks/({re.escape(grid)}-[\w.-]+\.csv\.gz)', m.name)
+                    if not f: continue
+                    new = pd.read_csv(io.BytesIO(tf.extractfile(m).read()), compression='gzip')
+                    for name in new.columns: _store_ranks(results/'ranks'/f[1], name, torch.tensor(new[name].values))
+                    done.append(results/'ranks'/f[1])
+    return done
+
 def main(dirs:list):
     dirs = [Path(d) for d in dirs]
-    for grid in ('table2-gpu', 'speed-gpu'): fold(grid, dirs)
+    for grid in ('table2-gpu', 'speed-gpu'): fold(grid, dirs); print(grid, 'ranks:', [p.name for p in fold_ranks(grid, dirs)])
     # the text output
     txt = RESULTS/'gpu-run.txt'  # earlier loans' sections stay; this loan's are appended under its date
     out = io.StringIO(txt.read_text() if txt.exists() else '')

@@ -10,10 +10,11 @@ from fastcore.basics import patch
 from .diffusion import q_sample, p_sample
 from .model import DiffRec, DiffRecConfig, ranking_logits
 from .data import Split, inference_rows, training_samples, score_batches, trim_padding
-from .metrics import DenseScorer, evaluate_scorer, evaluate_batches, collect_scores, eval_side, top_k
+from .metrics import DenseScorer, evaluate_scorer, evaluate_batches, batch_ranks, full_ranks, rank_metrics, collect_scores, eval_side, top_k
 
 # %% auto #0
-__all__ = ['draw_index', 'ImportanceSampler', 'sampler_for', 'train_step', 'evaluate_model', 'fit_small', 'step_diagnostics']
+__all__ = ['draw_index', 'ImportanceSampler', 'sampler_for', 'train_step', 'model_ranks', 'evaluate_model', 'fit_small',
+           'step_diagnostics']
 
 # %% ../nbs/05_efficient.ipynb #6154e5ab
 def draw_index(p:torch.Tensor, # (K,) probabilities (need not sum to one)
@@ -191,15 +192,22 @@ def recommend(self:DiffRec, histories:list, k:int=10, exclude_history:bool=True,
     return top_k(self.score(histories, **kwargs), histories if exclude_history else None, k)
 
 # %% ../nbs/05_efficient.ipynb #e5640d28
+def model_ranks(model, # any model with `score(histories, **kwargs)` (DiffRec, SASRec)
+                split:Split, which:str='valid', exclude_history:bool=False,
+                **score_kwargs, # e.g. method='chain', seeds=range(10) for DiffRec
+               ) -> torch.Tensor:
+    "Each validation or test user's 0-based target rank among all items (for `metrics.paired_test`)."
+    hist, tgt = eval_side(split, which)
+    if hasattr(model, 'score_iter'):  # ranked batch by batch, on the model's device: one batch x items in memory
+        return batch_ranks(model.score_iter(hist, **score_kwargs), split, which, exclude_history)
+    return full_ranks(DenseScorer(model.score(hist, **score_kwargs)), tgt, split.n_items, exclude=hist if exclude_history else None)
+
 def evaluate_model(model, # any model with `score(histories, **kwargs)` (DiffRec, SASRec)
                    split:Split, which:str='valid', exclude_history:bool=False, ks=(5, 10, 20),
                    **score_kwargs, # e.g. method='chain', seeds=range(10) for DiffRec
                   ) -> dict:
     "HR/NDCG@K of a model on the validation or test targets of `split`, full ranking."
-    hist = eval_side(split, which)[0]
-    if hasattr(model, 'score_iter'):  # ranked batch by batch, on the model's device: one batch x items in memory
-        return evaluate_batches(model.score_iter(hist, **score_kwargs), split, which, exclude_history, ks=ks)
-    return evaluate_scorer(DenseScorer(model.score(hist, **score_kwargs)), split, which, exclude_history, ks=ks)
+    return rank_metrics(model_ranks(model, split, which, exclude_history, **score_kwargs), ks)
 
 # %% ../nbs/05_efficient.ipynb #89f2fd3d
 def fit_small(model:DiffRec, rows:torch.Tensor, # (S, T) training rows

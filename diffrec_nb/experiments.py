@@ -4,18 +4,20 @@
 
 # %% ../nbs/08_experiments.ipynb #32d28314
 from __future__ import annotations
-import json, time
+import gzip, io, json, time
 from dataclasses import asdict
 from pathlib import Path
 import pandas as pd, torch
 from .data import atomic_write
 from .model import DiffRecConfig
 from .sasrec import SASRecConfig
-from .train import MODELS, RunConfig, continue_run, load_run, train
+from .train import MODELS, RunConfig, continue_run, load_run, run_ranks, train
+from .metrics import paired_test, rank_metrics
 
 # %% auto #0
 __all__ = ['RESULTS', 'TIED', 'DENSE', 'DENSE_NAME', 'GRIDS', 'PAPER_TABLE2', 'HEADLINE', 'HEADLINE_GPU', 'run_spec',
-           'load_results', 'run_dir', 'run_grid', 'table2', 'variants_table', 'diagnose_run', 'headline']
+           'load_results', 'run_dir', 'run_grid', 'ranks_path', 'load_ranks', 'compare_stored', 'table2',
+           'variants_table', 'diagnose_run', 'headline']
 
 # %% ../nbs/08_experiments.ipynb #3631eca9
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results' if '__file__' in globals() else Path('results')  # the results store
@@ -203,6 +205,14 @@ GRIDS = {
                     for e in (20, 30, 40)],
                   _in_slices(_all_users('SASRec-CE, batches in 4 slices', 'sasrec', 'toys')),
                   *[_in_slices(_longer('SASRec-CE, batches in 4 slices', 'sasrec', 'toys', e)) for e in (20, 30)]],
+    'paired-cpu': [  # is the tie a tie? split-cpu's Beauty pair trained to 40 epochs in one go, its ranks kept for a paired test
+        # (the first run is split-cpu's 40-epoch SASRec-CE again: the same seed on a CPU must give the same numbers)
+        _in_slices(_all_users('SASRec-CE, untied, item init std 1.0, batches in 4 slices, 40 epochs', 'sasrec', 'beauty', epochs=40,
+                              tied=False, init_std=1.0)),
+        _in_slices(_all_users(f'{DENSE_NAME}, batches in 4 slices, 40 epochs', 'diffrec', 'beauty', epochs=40, **DENSE)),
+        # and a second seed of SASRec-CE: how far apart are two seeds of one model, measured the same way?
+        _in_slices(_all_users('SASRec-CE, untied, item init std 1.0, batches in 4 slices, 40 epochs, seed 1', 'sasrec', 'beauty',
+                              epochs=40, seed=1, tied=False, init_std=1.0))],
     'table2-gpu': [spec for data in ('beauty', 'toys', 'ml-1m') for spec in (  # per dataset, the fast runs first
         run_spec('PopRec', 'poprec', dict(data=data)),
         _paper('SASRec-CE', 'sasrec', data),
@@ -275,9 +285,46 @@ def run_grid(grid:str, # a key of GRIDS, or any name when `specs` is given
         cfg = MODELS[spec['model']][1](**spec['cfg']) if spec['model'] in MODELS else None
         res = train(run, cfg)
         if not res.get('finished', True): break
+        _store_ranks(ranks_path(results, grid, spec), spec['name'], run_ranks(out)[0])  # before the row, which marks it done
         df = pd.concat([load_results(results), pd.DataFrame([_row(grid, spec, res)])], ignore_index=True)
         atomic_write(results, lambda f: f.write(df.to_csv(index=False).encode()))
     return load_results(results)
+
+# %% ../nbs/08_experiments.ipynb #904551ea
+def ranks_path(results:str|Path, # the grid's results CSV
+               grid:str, spec:dict) -> Path:
+    "The ranks file of the users `spec` runs on: ranks/GRID-<data>[-<K>users-seed<S>].csv.gz beside `results`."
+    data, k, seed = str(spec['run'].get('data', 'sample')).replace('/', '-'), spec['run'].get('max_users'), spec['cfg'].get('seed', 0)
+    return Path(results).parent/'ranks'/(f'{grid}-{data}' + (f'-{k}users-seed{seed}' if k else '') + '.csv.gz')
+
+def load_ranks(path:str|Path) -> pd.DataFrame:
+    "A ranks file: one row per user, one column of 0-based test ranks per run (empty when the file does not exist)."
+    return pd.read_csv(path) if Path(path).exists() else pd.DataFrame()
+
+def _store_ranks(path:Path, name:str, ranks:torch.Tensor):
+    "Add (or replace) run `name`'s column of a ranks file; gzip without a time stamp, so equal content gives equal bytes."
+    df = load_ranks(path)
+    if len(df.columns) and len(df) != len(ranks):
+        raise ValueError(f"{path}: holds {len(df)} users, run {name!r} ranked {len(ranks)}: not the same users")
+    df[name] = ranks.numpy()
+    atomic_write(path, lambda f: f.write(gzip.compress(df.to_csv(index=False).encode(), mtime=0)))
+
+def compare_stored(grid:str, # a key of GRIDS, or any name when `specs` is given
+                   a:str, b:str, # two run names of the grid: the baseline and the run compared with it
+                   metric:str='NDCG@10', n_boot:int=10_000,
+                   results:str|Path|None=None, # the grid's CSV (default: nbs/results/GRID.csv)
+                   specs:list|None=None, # the runs (default: GRIDS[grid])
+                  ) -> dict:
+    "`metrics.paired_test` of stored run b against stored run a (same users: same data and user subset)."
+    results, by_name = Path(results) if results else RESULTS/f'{grid}.csv', {s['name']: s for s in (specs or GRIDS[grid])}
+    for n in (a, b):
+        if n not in by_name: raise ValueError(f"run {n!r} is not in grid {grid!r}")
+    pa, pb = (ranks_path(results, grid, by_name[n]) for n in (a, b))
+    if pa != pb: raise ValueError(f"{a!r} and {b!r} ran on different users ({pa.name}, {pb.name}): nothing to pair")
+    df = load_ranks(pa)
+    for n in (a, b):
+        if n not in df: raise ValueError(f"{pa}: no ranks of run {n!r} (finished runs store them; runs from before ranks were stored have none)")
+    return paired_test(torch.tensor(df[a].values), torch.tensor(df[b].values), metric, n_boot)
 
 # %% ../nbs/08_experiments.ipynb #0a4d087b
 PAPER_TABLE2 = pd.DataFrame(  # Table 2 of the paper: PopRec, SASRec (its original BCE form), DiffRec; for comparison only

@@ -11,7 +11,8 @@ from .data import Split, pad_left, leave_one_out, load_dataset
 
 # %% auto #0
 __all__ = ['TIE_RULES', 'PAPER_POPREC', 'DenseScorer', 'LinearScorer', 'full_ranks', 'rank_metrics', 'PopRec', 'eval_side',
-           'evaluate_scorer', 'poprec_metrics', 'collect_scores', 'evaluate_batches', 'top_k', 'poprec_table']
+           'evaluate_scorer', 'poprec_metrics', 'poprec_ranks', 'collect_scores', 'batch_ranks', 'evaluate_batches',
+           'per_user', 'paired_test', 'top_k', 'poprec_table']
 
 # %% ../nbs/03_metrics.ipynb #1033d50c
 class DenseScorer:
@@ -112,13 +113,22 @@ def evaluate_scorer(scorer, split:Split, which:str='test', exclude_history:bool=
     hist, tgt = eval_side(split, which)
     return rank_metrics(full_ranks(scorer, tgt, split.n_items, exclude=hist if exclude_history else None, tie=tie), ks)
 
+def _poprec_scorer(split:Split, which:str, counts:str) -> DenseScorer:
+    "PopRec fitted on the histories `counts` names, one score row per user."
+    if counts not in ('visible', 'train'): raise ValueError(f"counts={counts!r}: expected 'visible' or 'train'")
+    hist = split.train if counts == 'train' else split.valid_hist if which == 'valid' else split.test_hist
+    return PopRec(split.n_items).fit(hist).scorer(len(split.test_hist))
+
 def poprec_metrics(split:Split, which:str='test',
                   counts:str='visible', # 'visible': every interaction before the target; 'train': the training part only
                   **kwargs) -> dict:
     "Fit PopRec on the chosen histories and evaluate it on the validation or test targets."
-    if counts not in ('visible', 'train'): raise ValueError(f"counts={counts!r}: expected 'visible' or 'train'")
-    hist = split.train if counts == 'train' else split.valid_hist if which == 'valid' else split.test_hist
-    return evaluate_scorer(PopRec(split.n_items).fit(hist).scorer(len(split.test_hist)), split, which, **kwargs)
+    return evaluate_scorer(_poprec_scorer(split, which, counts), split, which, **kwargs)
+
+def poprec_ranks(split:Split, which:str='test', counts:str='visible', exclude_history:bool=False, tie:str='id') -> torch.Tensor:
+    "Each user's 0-based target rank under PopRec (as `poprec_metrics` ranks them)."
+    hist, tgt = eval_side(split, which)
+    return full_ranks(_poprec_scorer(split, which, counts), tgt, split.n_items, exclude=hist if exclude_history else None, tie=tie)
 
 # %% ../nbs/03_metrics.ipynb #e21fe505
 def collect_scores(batches, # (indices, (len(indices), n_tokens) scores) pairs
@@ -130,9 +140,9 @@ def collect_scores(batches, # (indices, (len(indices), n_tokens) scores) pairs
     for idx, p in batches: out[torch.as_tensor(idx, device=out.device)] = p
     return out
 
-def evaluate_batches(batches, # (indices, scores) pairs covering every user of `split` once
-                     split:Split, which:str='test', exclude_history:bool=False, tie:str='id', ks=(5, 10, 20)) -> dict:
-    "HR/NDCG@K like `evaluate_scorer`, each batch ranked as it comes: memory is one batch × items."
+def batch_ranks(batches, # (indices, scores) pairs covering every user of `split` once
+                split:Split, which:str='test', exclude_history:bool=False, tie:str='id') -> torch.Tensor:
+    "Every user's 0-based target rank (`full_ranks`), each batch ranked as it comes: memory is one batch × items."
     hist, tgt = eval_side(split, which)
     ranks, seen = torch.zeros(len(tgt), dtype=torch.long), torch.zeros(len(tgt), dtype=torch.bool)
     for idx, p in batches:
@@ -141,7 +151,49 @@ def evaluate_batches(batches, # (indices, scores) pairs covering every user of `
                                 exclude=[hist[i] for i in idx.tolist()] if exclude_history else None)
         seen[idx] = True
     if not seen.all(): raise ValueError(f"the batches scored {int(seen.sum())} of {len(tgt)} users: every user needs a score")
-    return rank_metrics(ranks, ks)
+    return ranks
+
+def evaluate_batches(batches, # (indices, scores) pairs covering every user of `split` once
+                     split:Split, which:str='test', exclude_history:bool=False, tie:str='id', ks=(5, 10, 20)) -> dict:
+    "HR/NDCG@K like `evaluate_scorer`, each batch ranked as it comes: memory is one batch × items."
+    return rank_metrics(batch_ranks(batches, split, which, exclude_history, tie), ks)
+
+# %% ../nbs/03_metrics.ipynb #fbed2b75
+def per_user(ranks:torch.Tensor, # 0-based ranks from `full_ranks` or `batch_ranks`
+             metric:str='NDCG@10', # 'NDCG@K' or 'HR@K'
+            ) -> torch.Tensor:
+    "Each user's value of `metric` (float64), whose mean is `rank_metrics`' value."
+    name, _, k = metric.partition('@')
+    if name not in ('NDCG', 'HR') or not k.isdigit() or int(k) < 1:
+        raise ValueError(f"metric={metric!r}: expected 'NDCG@K' or 'HR@K' with K >= 1")
+    r, k = torch.as_tensor(ranks, dtype=torch.float64), int(k)
+    return torch.where(r < k, 1 / torch.log2(r + 2) if name == 'NDCG' else torch.ones_like(r), 0.)
+
+def paired_test(ranks_a:torch.Tensor, # model A's test rank of each user
+                ranks_b:torch.Tensor, # model B's, same users in the same order
+                metric:str='NDCG@10', # 'NDCG@K' or 'HR@K'
+                n_boot:int=10_000, # bootstrap resamples (the interval) and sign flips (the p-value), each
+                generator:torch.Generator|None=None, # for the resamples and flips (default: seeded with 0)
+               ) -> dict:
+    "B against A on the same users: the mean difference, its 95 % bootstrap interval, and a sign-flip p-value."
+    a, b = per_user(ranks_a, metric), per_user(ranks_b, metric)
+    if a.shape != b.shape or a.ndim != 1: raise ValueError(f"ranks_a has shape {tuple(a.shape)} and ranks_b {tuple(b.shape)}: "
+                                                           "expected one rank per user, the same users")
+    if n_boot < 100: raise ValueError(f"n_boot={n_boot}: expected at least 100")
+    g = generator or torch.Generator().manual_seed(0)
+    d, n = b - a, len(a)
+    boot, flips = [], []
+    for lo in range(0, n_boot, 256):  # in chunks: 256 x users indices at a time
+        m = min(256, n_boot - lo)
+        boot.append(d[torch.randint(n, (m, n), generator=g)].mean(1))
+        flips.append(((torch.randint(2, (m, n), generator=g) * 2 - 1) * d).mean(1))
+    boot, flips, delta = torch.cat(boot), torch.cat(flips), d.mean()
+    lo95, hi95 = torch.quantile(boot, torch.tensor([0.025, 0.975], dtype=torch.float64)).tolist()
+    p = (1 + (flips.abs() >= delta.abs() - 1e-12).sum().item()) / (n_boot + 1)
+    return dict(metric=metric, users=n, A=a.mean().item(), B=b.mean().item(), diff=delta.item(),
+                ratio=(b.mean() / a.mean()).item() if a.mean() > 0 else math.nan,
+                ci_low=lo95, ci_high=hi95, p=min(p, 1.0),
+                B_better=int((d > 0).sum()), A_better=int((d < 0).sum()), same=int((d == 0).sum()))
 
 # %% ../nbs/03_metrics.ipynb #4a7f57b6
 def top_k(scores:torch.Tensor, # (B, n_items+2) scores or probabilities; columns 0 and n_items+1 are never recommended

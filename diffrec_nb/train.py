@@ -11,15 +11,15 @@ import numpy as np, torch
 from tqdm.auto import tqdm
 import diffrec_nb
 from .data import Sequences, Split, atomic_write, leave_one_out, load_dataset, training_samples, length_slices
-from .metrics import poprec_metrics
+from .metrics import poprec_metrics, poprec_ranks, rank_metrics, eval_side, paired_test
 from .model import DiffRec, DiffRecConfig
 from .sasrec import SASRec, SASRecConfig
-from .efficient import evaluate_model, train_step
+from .efficient import evaluate_model, model_ranks, train_step
 
 # %% auto #0
 __all__ = ['MODELS', 'DEFAULT_SAMPLES', 'RunConfig', 'subset_users', 'resolve_device', 'save_checkpoint', 'load_checkpoint',
            'GraphedStep', 'set_capturable', 'GraphedSplitStep', 'compile_model', 'split_step', 'continue_run', 'train',
-           'load_run', 'evaluate_run']
+           'load_run', 'evaluate_run', 'run_ranks', 'compare_runs']
 
 # %% ../nbs/07_train.ipynb #f2842d8e
 MODELS = {'diffrec': (DiffRec, DiffRecConfig), 'sasrec': (SASRec, SASRecConfig)}  # name -> (class, config class)
@@ -287,11 +287,15 @@ def _eval_kwargs(run:RunConfig, model) -> dict:
     if isinstance(model, DiffRec): return kw | dict(method=run.eval_method, seeds=list(range(model.cfg.n_seeds)))
     return kw
 
-def _evaluate(model, split:Split, which:str, run:RunConfig) -> dict:
-    "`evaluate_model` with the run's scoring options (under bf16 autocast with `run.amp_eval` on a GPU)."
+def _ranks(model, split:Split, which:str, run:RunConfig) -> torch.Tensor:
+    "`model_ranks` with the run's scoring options (under bf16 autocast with `run.amp_eval` on a GPU)."
     dev = next(model.parameters()).device
     with torch.autocast('cuda', dtype=torch.bfloat16, enabled=run.amp_eval and dev.type == 'cuda'):
-        return evaluate_model(model, split, which, run.exclude_history, **_eval_kwargs(run, model))
+        return model_ranks(model, split, which, run.exclude_history, **_eval_kwargs(run, model))
+
+def _evaluate(model, split:Split, which:str, run:RunConfig) -> dict:
+    "`evaluate_model` with the run's scoring options: the mean metrics of `_ranks`."
+    return rank_metrics(_ranks(model, split, which, run))
 
 def _check_run(run:RunConfig, cfg, dev:torch.device):
     "Refuse settings that cannot work together, before anything is written."
@@ -310,11 +314,17 @@ def _check_run(run:RunConfig, cfg, dev:torch.device):
 # %% ../nbs/07_train.ipynb #d76ab1b5
 def _poprec(run:RunConfig, split:Split, proto:dict, out:Path) -> dict:
     "PopRec needs no training: evaluate it under the same protocol."
+    ranks = {w: poprec_ranks(split, w, exclude_history=run.exclude_history) for w in ('valid', 'test')}
     res = dict(model='poprec', run=asdict(run), config={}, protocol=proto, epochs_run=0, best_epoch=0, wall_s=0.0,
-               valid=poprec_metrics(split, 'valid', exclude_history=run.exclude_history),
-               test=poprec_metrics(split, 'test', exclude_history=run.exclude_history))
+               valid=rank_metrics(ranks['valid']), test=rank_metrics(ranks['test']))
+    _save_ranks(out, split, ranks)
     atomic_write(out/'results.json', lambda f: f.write(json.dumps(res, indent=1).encode()))
     return res
+
+def _save_ranks(out:Path, split:Split, ranks:dict):
+    "ranks.pt: every validation and test user's target rank, with the targets (what `compare_runs` pairs users by)."
+    save_checkpoint(out/'ranks.pt', {**{w: r.to(torch.int32) for w, r in ranks.items()},
+                                     'targets': {w: torch.as_tensor(eval_side(split, w)[1]).to(torch.int32) for w in ranks}})
 
 # %% ../nbs/07_train.ipynb #8bc9368c
 def _resume(out:Path, run:RunConfig, cfg, model, opt, g:torch.Generator) -> dict:
@@ -392,7 +402,9 @@ def _finish(model, split:Split, run:RunConfig, cfg, st:dict, proto:dict, out:Pat
                best_epoch=st['best_epoch'], wall_s=st['wall_s'], finished=finished, log=st['log'])
     if not finished: return res  # stopped by max_minutes: rerun with the same out_dir to continue
     model.load_state_dict(load_checkpoint(out/'best.pt')['model'])
-    res['valid'], res['test'] = _evaluate(model, split, 'valid', run), _evaluate(model, split, 'test', run)
+    ranks = {w: _ranks(model, split, w, run) for w in ('valid', 'test')}
+    res['valid'], res['test'] = rank_metrics(ranks['valid']), rank_metrics(ranks['test'])
+    _save_ranks(out, split, ranks)  # before results.json, whose presence means the run is complete
     atomic_write(out/'results.json', lambda f: f.write(json.dumps(res, indent=1).encode()))
     return res
 
@@ -422,3 +434,33 @@ def evaluate_run(run_dir:str|Path, # a run folder with best.pt (from `train`)
     model, split = model.to(resolve_device(device)), leave_one_out(data)
     run = replace(run, eval_method=method) if method else run
     return {w: _evaluate(model, split, w, run) for w in ('valid', 'test')}
+
+# %% ../nbs/07_train.ipynb #8c163864
+def run_ranks(run_dir:str|Path, # a finished run folder (from `train`)
+              which:str='test', # 'valid' or 'test'
+              data_dir:str|None=None, # data directory for a recomputation; default: the one the run used
+              device:str='cpu', # where to score when recomputing
+             ) -> tuple:
+    "(ranks, targets) of a run's validation or test users: from ranks.pt, else scored again from best.pt."
+    if which not in ('valid', 'test'): raise ValueError(f"which={which!r}: expected 'valid' or 'test'")
+    path = Path(run_dir)/'ranks.pt'
+    if path.exists():
+        r = load_checkpoint(path)
+        return r[which].long(), r['targets'][which].long()
+    model, run, data = load_run(run_dir, data_dir)  # a run from before ranks.pt: its best checkpoint, scored as it was
+    split = leave_one_out(data)
+    return _ranks(model.to(resolve_device(device)), split, which, run).cpu(), torch.as_tensor(eval_side(split, which)[1]).long()
+
+def compare_runs(run_a:str|Path, # the baseline run folder
+                 run_b:str|Path, # the run compared with it
+                 metric:str='NDCG@10', # 'NDCG@K' or 'HR@K'
+                 which:str='test', # 'valid' or 'test'
+                 n_boot:int=10_000, # bootstrap resamples and sign flips
+                 data_dir:str|None=None, device:str='cpu',
+                ) -> dict:
+    "`metrics.paired_test` of run B against run A on the same users."
+    (ra, ta), (rb, tb) = (run_ranks(r, which, data_dir, device) for r in (run_a, run_b))
+    if len(ta) != len(tb) or not torch.equal(ta, tb):
+        raise ValueError(f"{run_a} and {run_b} ranked different {which} users ({len(ta)} and {len(tb)} users"
+                         f"{'' if len(ta) != len(tb) else ', other targets'}): compare runs on the same data and users")
+    return paired_test(ra, rb, metric, n_boot)
