@@ -2,7 +2,7 @@
 Usage: python .ci/gpu_collect.py DIR [DIR ...]   (the calls' files_at folders, oldest first)
 
 - GRID-<data>.csv of every DIR (loose, or in its results.tar) -> nbs/results/GRID.csv (finished runs, one row each, in the grid's order), for the grids
-  table2-gpu and speed-gpu
+  table2-gpu, speed-gpu and paired-gpu
 - ranks/GRID-*.csv.gz in results.tar (each finished run's per-user test ranks) -> merged column by column into
   nbs/results/ranks/ (a later DIR's column of the same run wins)
 - logs*.tar (every run's log.jsonl, finished or not; the latest DIR wins) -> nbs/results/GRID-epochs.csv, one row per
@@ -75,7 +75,7 @@ def fold_ranks(grid:str, dirs:list, results:Path=RESULTS) -> list:
 
 def main(dirs:list):
     dirs = [Path(d) for d in dirs]
-    for grid in ('table2-gpu', 'speed-gpu'): fold(grid, dirs); print(grid, 'ranks:', [p.name for p in fold_ranks(grid, dirs)])
+    for grid in ('table2-gpu', 'speed-gpu', 'paired-gpu'): fold(grid, dirs); print(grid, 'ranks:', [p.name for p in fold_ranks(grid, dirs)])
     # the text output
     txt = RESULTS/'gpu-run.txt'  # earlier loans' sections stay; this loan's are appended under its date
     out = io.StringIO(txt.read_text() if txt.exists() else '')

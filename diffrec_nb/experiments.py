@@ -16,7 +16,7 @@ from .metrics import paired_test, rank_metrics
 
 # %% auto #0
 __all__ = ['RESULTS', 'TIED', 'DENSE', 'DENSE_NAME', 'GRIDS', 'PAPER_TABLE2', 'HEADLINE', 'HEADLINE_GPU', 'run_spec',
-           'load_results', 'run_dir', 'run_grid', 'ranks_path', 'load_ranks', 'compare_stored', 'table2',
+           'load_results', 'ranks_path', 'load_ranks', 'compare_stored', 'run_dir', 'run_grid', 'table2',
            'variants_table', 'diagnose_run', 'headline']
 
 # %% ../nbs/08_experiments.ipynb #3631eca9
@@ -234,6 +234,9 @@ GRIDS = {
                       ('DiffRec (paper)', {}), ('DiffRec, Rec loss from h^N, λ = 0.1', dict(rec_from='noise', mse_weight=0.1)),
                       ('DiffRec, Rec loss from h^N', dict(rec_from='noise'))) if data != 'beauty' or 'h^N' in name]],
 }
+# table2-gpu's Beauty pair again, same settings and seed, now that finished runs keep per-user ranks: the paired test at the
+# paper's scale (prepared for a GPU loan, last in its queue; not run yet)
+GRIDS['paired-gpu'] = [s for s in GRIDS['table2-gpu'] if s['run'].get('data') == 'beauty' and s['name'] in ('SASRec-CE', DENSE_NAME)]
 
 # %% ../nbs/08_experiments.ipynb #254480a2
 def _row(grid:str, spec:dict, res:dict) -> dict:
@@ -255,40 +258,6 @@ def load_results(path:str|Path) -> pd.DataFrame:
     base = df['dataset'].astype(str).str.split('[').str[0].replace({'synthetic': 'sample'})  # rows written before `data` existed
     df['data'] = df['data'].fillna(base) if 'data' in df else base
     return df
-
-# %% ../nbs/08_experiments.ipynb #243f4280
-def run_dir(out_root:str|Path, grid:str, data:str, name:str) -> Path:
-    "Where `run_grid` keeps a run: out_root/GRID/<data>/<name> with spaces as _, commas dropped, / as -."
-    return Path(out_root)/grid/data/name.replace(' ', '_').replace(',', '').replace('/', '-')
-
-def run_grid(grid:str, # a key of GRIDS, or any name when `specs` is given
-             results:str|Path|None=None, # CSV file (default: nbs/results/GRID.csv)
-             out_root:str|Path='runs', # checkpoints go to out_root/GRID/<dataset>/<name>
-             minutes:float=0, # stop starting or continuing runs after this long (0 = no limit)
-             data_dir:str|None=None, device:str='auto', progress:bool=True,
-             specs:list|None=None, # the runs (default: GRIDS[grid]); the analysis notebooks pass their own
-            ) -> pd.DataFrame:
-    "Train every run of a grid not yet in the results file, appending each finished one; returns the file's table."
-    if specs is None and grid not in GRIDS: raise ValueError(f"grid {grid!r}: expected one of {sorted(GRIDS)}")
-    results = Path(results) if results else RESULTS/f'{grid}.csv'
-    t0 = time.time()
-    for spec in (GRIDS[grid] if specs is None else specs):
-        df, data = load_results(results), spec['run'].get('data', 'sample')
-        if ((df['grid'] == grid) & (df['name'] == spec['name']) & (df['data'] == data)).any(): continue
-        left = minutes - (time.time() - t0) / 60 if minutes else 0
-        if minutes and left <= 0.05: break
-        out = run_dir(out_root, grid, data, spec['name'])
-        src = run_dir(out_root, grid, data, spec['continues']) if spec.get('continues') else None
-        if src and not out.exists() and (src/'results.json').exists(): continue_run(src, out)  # else: from the start, same result
-        run = RunConfig(**{'data_dir': data_dir, 'device': device, 'progress': progress, **spec['run'], 'model': spec['model'],
-                           'out_dir': str(out), 'max_minutes': max(left, 0)})
-        cfg = MODELS[spec['model']][1](**spec['cfg']) if spec['model'] in MODELS else None
-        res = train(run, cfg)
-        if not res.get('finished', True): break
-        _store_ranks(ranks_path(results, grid, spec), spec['name'], run_ranks(out)[0])  # before the row, which marks it done
-        df = pd.concat([load_results(results), pd.DataFrame([_row(grid, spec, res)])], ignore_index=True)
-        atomic_write(results, lambda f: f.write(df.to_csv(index=False).encode()))
-    return load_results(results)
 
 # %% ../nbs/08_experiments.ipynb #904551ea
 def ranks_path(results:str|Path, # the grid's results CSV
@@ -325,6 +294,40 @@ def compare_stored(grid:str, # a key of GRIDS, or any name when `specs` is given
     for n in (a, b):
         if n not in df: raise ValueError(f"{pa}: no ranks of run {n!r} (finished runs store them; runs from before ranks were stored have none)")
     return paired_test(torch.tensor(df[a].values), torch.tensor(df[b].values), metric, n_boot)
+
+# %% ../nbs/08_experiments.ipynb #243f4280
+def run_dir(out_root:str|Path, grid:str, data:str, name:str) -> Path:
+    "Where `run_grid` keeps a run: out_root/GRID/<data>/<name> with spaces as _, commas dropped, / as -."
+    return Path(out_root)/grid/data/name.replace(' ', '_').replace(',', '').replace('/', '-')
+
+def run_grid(grid:str, # a key of GRIDS, or any name when `specs` is given
+             results:str|Path|None=None, # CSV file (default: nbs/results/GRID.csv)
+             out_root:str|Path='runs', # checkpoints go to out_root/GRID/<dataset>/<name>
+             minutes:float=0, # stop starting or continuing runs after this long (0 = no limit)
+             data_dir:str|None=None, device:str='auto', progress:bool=True,
+             specs:list|None=None, # the runs (default: GRIDS[grid]); the analysis notebooks pass their own
+            ) -> pd.DataFrame:
+    "Train every run of a grid not yet in the results file, appending each finished one; returns the file's table."
+    if specs is None and grid not in GRIDS: raise ValueError(f"grid {grid!r}: expected one of {sorted(GRIDS)}")
+    results = Path(results) if results else RESULTS/f'{grid}.csv'
+    t0 = time.time()
+    for spec in (GRIDS[grid] if specs is None else specs):
+        df, data = load_results(results), spec['run'].get('data', 'sample')
+        if ((df['grid'] == grid) & (df['name'] == spec['name']) & (df['data'] == data)).any(): continue
+        left = minutes - (time.time() - t0) / 60 if minutes else 0
+        if minutes and left <= 0.05: break
+        out = run_dir(out_root, grid, data, spec['name'])
+        src = run_dir(out_root, grid, data, spec['continues']) if spec.get('continues') else None
+        if src and not out.exists() and (src/'results.json').exists(): continue_run(src, out)  # else: from the start, same result
+        run = RunConfig(**{'data_dir': data_dir, 'device': device, 'progress': progress, **spec['run'], 'model': spec['model'],
+                           'out_dir': str(out), 'max_minutes': max(left, 0)})
+        cfg = MODELS[spec['model']][1](**spec['cfg']) if spec['model'] in MODELS else None
+        res = train(run, cfg)
+        if not res.get('finished', True): break
+        _store_ranks(ranks_path(results, grid, spec), spec['name'], run_ranks(out)[0])  # before the row, which marks it done
+        df = pd.concat([load_results(results), pd.DataFrame([_row(grid, spec, res)])], ignore_index=True)
+        atomic_write(results, lambda f: f.write(df.to_csv(index=False).encode()))
+    return load_results(results)
 
 # %% ../nbs/08_experiments.ipynb #0a4d087b
 PAPER_TABLE2 = pd.DataFrame(  # Table 2 of the paper: PopRec, SASRec (its original BCE form), DiffRec; for comparison only
