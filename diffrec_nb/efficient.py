@@ -10,7 +10,7 @@ from fastcore.basics import patch
 from .diffusion import q_sample, p_sample
 from .model import DiffRec, DiffRecConfig, ranking_logits
 from .data import Split, inference_rows, training_samples, score_batches, trim_padding
-from .metrics import DenseScorer, evaluate_scorer, evaluate_batches, batch_ranks, full_ranks, rank_metrics, collect_scores, eval_side, top_k
+from .metrics import DenseScorer, evaluate_scorer, batch_ranks, full_ranks, rank_metrics, collect_scores, eval_side, top_k
 
 # %% auto #0
 __all__ = ['draw_index', 'ImportanceSampler', 'sampler_for', 'train_step', 'model_ranks', 'evaluate_model', 'fit_small',

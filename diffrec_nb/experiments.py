@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_experiments.ipynb #32d28314
 from __future__ import annotations
-import gzip, io, json, time
+import gzip, json, time
 from dataclasses import asdict
 from pathlib import Path
 import pandas as pd, torch
@@ -235,7 +235,7 @@ GRIDS = {
                       ('DiffRec, Rec loss from h^N', dict(rec_from='noise'))) if data != 'beauty' or 'h^N' in name]],
 }
 # table2-gpu's Beauty pair again, same settings and seed, now that finished runs keep per-user ranks: the paired test at the
-# paper's scale (prepared for a GPU loan, last in its queue; not run yet)
+# paper's scale (prepared for a GPU loan, first in the Beauty worker's queue; not run yet)
 GRIDS['paired-gpu'] = [s for s in GRIDS['table2-gpu'] if s['run'].get('data') == 'beauty' and s['name'] in ('SASRec-CE', DENSE_NAME)]
 
 # %% ../nbs/08_experiments.ipynb #254480a2

@@ -10,9 +10,9 @@ import numpy as np, pandas as pd, torch
 from .data import Split, pad_left, leave_one_out, load_dataset
 
 # %% auto #0
-__all__ = ['TIE_RULES', 'PAPER_POPREC', 'DenseScorer', 'LinearScorer', 'full_ranks', 'rank_metrics', 'PopRec', 'eval_side',
-           'evaluate_scorer', 'poprec_metrics', 'poprec_ranks', 'collect_scores', 'batch_ranks', 'evaluate_batches',
-           'per_user', 'paired_test', 'top_k', 'poprec_table']
+__all__ = ['TIE_RULES', 'PAPER_POPREC', 'DenseScorer', 'LinearScorer', 'full_ranks', 'per_user', 'rank_metrics', 'PopRec',
+           'eval_side', 'evaluate_scorer', 'poprec_metrics', 'poprec_ranks', 'collect_scores', 'batch_ranks',
+           'evaluate_batches', 'paired_test', 'top_k', 'poprec_table']
 
 # %% ../nbs/03_metrics.ipynb #1033d50c
 class DenseScorer:
@@ -78,15 +78,21 @@ def full_ranks(scorer, # DenseScorer, LinearScorer, or anything with `.chunk(lo,
     return ranks.cpu()
 
 # %% ../nbs/03_metrics.ipynb #d8aca85f
+def per_user(ranks:torch.Tensor, # 0-based ranks from `full_ranks` or `batch_ranks`
+             metric:str='NDCG@10', # 'NDCG@K' or 'HR@K'
+            ) -> torch.Tensor:
+    "Each user's value of `metric` (float64), whose mean is `rank_metrics`' value."
+    name, _, k = metric.partition('@')
+    if name not in ('NDCG', 'HR') or not k.isdigit() or int(k) < 1:
+        raise ValueError(f"metric={metric!r}: expected 'NDCG@K' or 'HR@K' with K >= 1")
+    r, k = torch.as_tensor(ranks, dtype=torch.float64), int(k)
+    return torch.where(r < k, 1 / torch.log2(r + 2) if name == 'NDCG' else torch.ones_like(r), 0.)
+
 def rank_metrics(ranks:torch.Tensor, # 0-based ranks from `full_ranks`
                  ks=(5, 10, 20), # cut-offs
                 ) -> dict:
     "HR@K and NDCG@K averaged over users."
-    r = torch.as_tensor(ranks, dtype=torch.float64)
-    out = {}
-    for k in ks: out[f'HR@{k}'] = (r < k).double().mean().item()
-    for k in ks: out[f'NDCG@{k}'] = torch.where(r < k, 1 / torch.log2(r + 2), 0.).mean().item()
-    return out
+    return {f'{m}@{k}': per_user(ranks, f'{m}@{k}').mean().item() for m in ('HR', 'NDCG') for k in ks}
 
 # %% ../nbs/03_metrics.ipynb #8cd06a07
 class PopRec:
@@ -159,16 +165,6 @@ def evaluate_batches(batches, # (indices, scores) pairs covering every user of `
     return rank_metrics(batch_ranks(batches, split, which, exclude_history, tie), ks)
 
 # %% ../nbs/03_metrics.ipynb #fbed2b75
-def per_user(ranks:torch.Tensor, # 0-based ranks from `full_ranks` or `batch_ranks`
-             metric:str='NDCG@10', # 'NDCG@K' or 'HR@K'
-            ) -> torch.Tensor:
-    "Each user's value of `metric` (float64), whose mean is `rank_metrics`' value."
-    name, _, k = metric.partition('@')
-    if name not in ('NDCG', 'HR') or not k.isdigit() or int(k) < 1:
-        raise ValueError(f"metric={metric!r}: expected 'NDCG@K' or 'HR@K' with K >= 1")
-    r, k = torch.as_tensor(ranks, dtype=torch.float64), int(k)
-    return torch.where(r < k, 1 / torch.log2(r + 2) if name == 'NDCG' else torch.ones_like(r), 0.)
-
 def paired_test(ranks_a:torch.Tensor, # model A's test rank of each user
                 ranks_b:torch.Tensor, # model B's, same users in the same order
                 metric:str='NDCG@10', # 'NDCG@K' or 'HR@K'

@@ -11,7 +11,7 @@ import numpy as np, torch
 from tqdm.auto import tqdm
 import diffrec_nb
 from .data import Sequences, Split, atomic_write, leave_one_out, load_dataset, training_samples, length_slices
-from .metrics import poprec_metrics, poprec_ranks, rank_metrics, eval_side, paired_test
+from .metrics import poprec_ranks, rank_metrics, eval_side, paired_test
 from .model import DiffRec, DiffRecConfig
 from .sasrec import SASRec, SASRecConfig
 from .efficient import evaluate_model, model_ranks, train_step
