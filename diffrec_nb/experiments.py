@@ -240,9 +240,9 @@ GRIDS = {
                       ('DiffRec (paper)', {}), ('DiffRec, Rec loss from h^N, λ = 0.1', dict(rec_from='noise', mse_weight=0.1)),
                       ('DiffRec, Rec loss from h^N', dict(rec_from='noise'))) if data != 'beauty' or 'h^N' in name]],
 }
-# table2-gpu's Beauty pair again, same settings and seed, now that finished runs keep per-user ranks: the paired test at the
-# paper's scale (prepared for a GPU loan, first in the Beauty worker's queue; not run yet)
-GRIDS['paired-gpu'] = [s for s in GRIDS['table2-gpu'] if s['run'].get('data') == 'beauty' and s['name'] in ('SASRec-CE', DENSE_NAME)]
+# table2-gpu's pair of each dataset again, same settings and seed, now that finished runs keep per-user ranks: the paired
+# test at the paper's scale (prepared for a GPU loan, not run yet: first in the Beauty worker's queue, last in the others')
+GRIDS['paired-gpu'] = [s for s in GRIDS['table2-gpu'] if s['name'] in ('SASRec-CE', DENSE_NAME)]
 
 # %% ../nbs/08_experiments.ipynb #254480a2
 def _row(grid:str, spec:dict, res:dict) -> dict:
