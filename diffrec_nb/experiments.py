@@ -213,12 +213,16 @@ GRIDS = {
         # and a second seed of SASRec-CE: how far apart are two seeds of one model, measured the same way?
         _in_slices(_all_users('SASRec-CE, untied, item init std 1.0, batches in 4 slices, 40 epochs, seed 1', 'sasrec', 'beauty',
                               epochs=40, seed=1, tied=False, init_std=1.0)),
+        # and the dense DiffRec's second seed: a seed-1 pair beside the seed-0 one
+        _in_slices(_all_users(f'{DENSE_NAME}, batches in 4 slices, 40 epochs, seed 1', 'diffrec', 'beauty', epochs=40, seed=1, **DENSE)),
         # the same on every Toys user, the dataset where the dense DiffRec lagged longest (SASRec-CE's defaults are Beauty's
-        # untied head and N(0, 1) item init); the first 30 epochs of the first run are split-cpu's 30-epoch Toys run again
+        # untied head and N(0, 1) item init), two seeds of each; the first 30 epochs of the first run are split-cpu's
+        # 30-epoch Toys run again
         *[_in_slices(_all_users(name, model, 'toys', epochs=40, **cfg)) for name, model, cfg in (
             ('SASRec-CE, batches in 4 slices, 40 epochs', 'sasrec', {}),
             (f'{DENSE_NAME}, batches in 4 slices, 40 epochs', 'diffrec', DENSE),
-            ('SASRec-CE, batches in 4 slices, 40 epochs, seed 1', 'sasrec', dict(seed=1)))],
+            ('SASRec-CE, batches in 4 slices, 40 epochs, seed 1', 'sasrec', dict(seed=1)),
+            (f'{DENSE_NAME}, batches in 4 slices, 40 epochs, seed 1', 'diffrec', dict(seed=1, **DENSE)))],
         # and on ML-1M: longer-ml1m-cpu's 20-epoch pair (windows every 20) trained in one go instead of 10 + 10 epochs
         # (SASRec-CE repeated it exactly; the dense DiffRec's training too, its last scores 1e-4 apart), its ranks kept
         _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs', 'sasrec', stride=20, tied=False, init_std=1.0,
