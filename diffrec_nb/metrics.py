@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_metrics.ipynb #084f724b
 from __future__ import annotations
-import math
+import itertools, math
 from collections import Counter
 import numpy as np, pandas as pd, torch
 from .data import Split, pad_left, leave_one_out, load_dataset
@@ -12,7 +12,7 @@ from .data import Split, pad_left, leave_one_out, load_dataset
 # %% auto #0
 __all__ = ['TIE_RULES', 'PAPER_POPREC', 'DenseScorer', 'LinearScorer', 'full_ranks', 'per_user', 'rank_metrics', 'PopRec',
            'eval_side', 'evaluate_scorer', 'poprec_metrics', 'poprec_ranks', 'collect_scores', 'batch_ranks',
-           'evaluate_batches', 'paired_test', 'top_k', 'poprec_table']
+           'evaluate_batches', 'paired_test', 'seed_test', 'top_k', 'poprec_table']
 
 # %% ../nbs/03_metrics.ipynb #1033d50c
 class DenseScorer:
@@ -190,6 +190,26 @@ def paired_test(ranks_a:torch.Tensor, # model A's test rank of each user
                 ratio=(b.mean() / a.mean()).item() if a.mean() > 0 else math.nan,
                 ci_low=lo95, ci_high=hi95, p=min(p, 1.0),
                 B_better=int((d > 0).sum()), A_better=int((d < 0).sum()), same=int((d == 0).sum()))
+
+# %% ../nbs/03_metrics.ipynb #79693ab3
+def seed_test(scores_a, # model A's test score of each training seed (e.g. each run's NDCG@10)
+              scores_b, # model B's, one per seed, on the same test set
+             ) -> dict:
+    "B against A over training seeds: the difference of the mean scores and an exact two-sided permutation p-value."
+    a, b = (torch.as_tensor(x, dtype=torch.float64).flatten() for x in (scores_a, scores_b))
+    if len(a) < 2 or len(b) < 2: raise ValueError(f"scores_a has {len(a)} scores and scores_b {len(b)}: expected at least 2 seeds of each")
+    if len(a) + len(b) > 20: raise ValueError(f"{len(a)} + {len(b)} scores: at most 20 in all (every split is enumerated)")
+    if not (torch.isfinite(a).all() and torch.isfinite(b).all()): raise ValueError("scores_a and scores_b must be finite")
+    s, na, n = torch.cat([a, b]), len(a), len(a) + len(b)
+    in_a = torch.zeros(math.comb(n, na), n, dtype=torch.bool)
+    in_a[torch.arange(len(in_a)).repeat_interleave(na), torch.tensor(list(itertools.combinations(range(n), na))).flatten()] = True
+    deltas = (s * ~in_a).sum(1) / len(b) - (s * in_a).sum(1) / na  # every split, the observed one included
+    delta = b.mean() - a.mean()
+    p = (deltas.abs() >= delta.abs() - 1e-12 * max(1.0, delta.abs().item())).sum().item() / len(deltas)
+    return dict(seeds_a=na, seeds_b=len(b), A=a.mean().item(), B=b.mean().item(), diff=delta.item(),
+                ratio=(b.mean() / a.mean()).item() if a.mean() > 0 else math.nan, p=p,
+                min_p=(2 if na == len(b) else 1) / len(deltas), splits=len(deltas),
+                A_spread=(a.max() - a.min()).item(), B_spread=(b.max() - b.min()).item())
 
 # %% ../nbs/03_metrics.ipynb #4a7f57b6
 def top_k(scores:torch.Tensor, # (B, n_items+2) scores or probabilities; columns 0 and n_items+1 are never recommended
