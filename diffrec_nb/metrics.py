@@ -196,7 +196,7 @@ def seed_test(scores_a, # model A's test score of each training seed (e.g. each 
               scores_b, # model B's, one per seed, on the same test set
              ) -> dict:
     "B against A over training seeds: the difference of the mean scores and an exact two-sided permutation p-value."
-    a, b = (torch.as_tensor(x, dtype=torch.float64).flatten() for x in (scores_a, scores_b))
+    a, b = (torch.from_numpy(np.asarray(x, dtype=np.float64).copy()).flatten() for x in (scores_a, scores_b))  # lists, arrays, Series
     if len(a) < 2 or len(b) < 2: raise ValueError(f"scores_a has {len(a)} scores and scores_b {len(b)}: expected at least 2 seeds of each")
     if len(a) + len(b) > 20: raise ValueError(f"{len(a)} + {len(b)} scores: at most 20 in all (every split is enumerated)")
     if not (torch.isfinite(a).all() and torch.isfinite(b).all()): raise ValueError("scores_a and scores_b must be finite")
