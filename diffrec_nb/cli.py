@@ -10,12 +10,13 @@ import pandas as pd, torch
 from .data import DATASETS, SOURCES, DataError, convert_interactions, load_dataset, prepare, raw_ids, table1
 from .model import DiffRecConfig
 from .sasrec import SASRecConfig
-from .train import MODELS, RunConfig, compare_runs, evaluate_run, load_checkpoint, load_run, subset_users, train, _eval_kwargs
+from .train import MODELS, RunConfig, compare_runs, evaluate_run, load_checkpoint, load_run, run_ranks, subset_users, train, _eval_kwargs
+from .metrics import per_user, seed_test
 from .analysis import movie_table
 from .experiments import DENSE
 
 # %% auto #0
-__all__ = ['PRESETS', 'field_docs', 'item_titles', 'compare_text', 'main']
+__all__ = ['PRESETS', 'field_docs', 'item_titles', 'compare_text', 'seeds_compare', 'seeds_text', 'main']
 
 # %% ../nbs/10_cli.ipynb #0b66cec7
 def _field_docs_src(src:str, # source text of a class body
@@ -116,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     cp.add_argument('--which', choices=['valid', 'test'], default='test', help='the users compared (default: test)')
     cp.add_argument('--n-boot', type=int, default=10_000, help='bootstrap resamples and sign flips (default: 10000)')
     cp.add_argument('--data-dir', help='for runs made before ranks.pt, which are scored again')
+    cp.add_argument('--more-a', nargs='+', default=[], metavar='RUN', help="further runs of A's model (other seeds, same users): "
+                    'adds an exact permutation test over all runs of the two models (metrics.seed_test)')
+    cp.add_argument('--more-b', nargs='+', default=[], metavar='RUN', help="further runs of B's model, as --more-a")
     e = sub.add_parser('experiments', help='run a grid of experiments in resumable chunks, appending to nbs/results/GRID.csv')
     e.add_argument('grid'); e.add_argument('--minutes', type=float, default=0, help='stop after this long; rerun to continue')
     e.add_argument('--data-dir'); e.add_argument('--device', default='auto'); e.add_argument('--out-root', default='runs')
@@ -180,6 +184,47 @@ def compare_text(res:dict, # from `train.compare_runs` or `metrics.paired_test`
                       f"users: B better {res['B_better']}, A better {res['A_better']}, the same {res['same']}",
                       reading])
 
+def seeds_compare(runs_a:list, # run folders of model A (one per seed)
+                  runs_b:list, # run folders of model B, all on the same users as A's
+                  metric:str='NDCG@10', which:str='test', data_dir:str|None=None,
+                 ) -> dict:
+    "`metrics.seed_test` over run folders: each run's `metric` from its stored ranks, A's runs against B's."
+    first, scores = None, []
+    for r in [*runs_a, *runs_b]:
+        ranks, targets = run_ranks(r, which, data_dir)
+        if first is None: first = (r, targets)
+        elif len(targets) != len(first[1]) or not torch.equal(targets, first[1]):
+            raise ValueError(f"{first[0]} and {r} ranked different {which} users ({len(first[1])} and {len(targets)} users"
+                             f"{'' if len(targets) != len(first[1]) else ', other targets'}): every run must be on the same data and users")
+        scores.append(per_user(ranks, metric).mean().item())
+    return {**seed_test(scores[:len(runs_a)], scores[len(runs_a):]), 'metric': metric, 'scores_a': scores[:len(runs_a)],
+            'scores_b': scores[len(runs_a):]}
+
+def seeds_text(res:dict, # from `seeds_compare`
+              ) -> str:
+    "The lines `compare --more-a ... --more-b ...` adds: each model's runs, B − A over seeds, the p-value and what it says."
+    lead, na, nb = ('B' if res['diff'] > 0 else 'A'), res['seeds_a'], res['seeds_b']
+    apart = min(res['scores_b']) > max(res['scores_a']) or min(res['scores_a']) > max(res['scores_b'])
+    if res['p'] <= 0.05: reading = f"{lead}'s runs score above the other's beyond what the seeds alone would give"
+    elif apart: reading = (f"every run of {lead} scores above every run of the other, but {na} + {nb} runs cannot show more "
+                           f"(p >= {res['min_p']:.3g}): train more seeds of each to test it")
+    else: reading = "the runs of the two models interleave: retraining does not order them the same way"
+    runs = lambda s: ', '.join(f'{x:.4f}' for x in s)
+    return '\n'.join([f"over seeds ({res['metric']}, each run's mean over the users):",
+                      f"A, {na} runs: {runs(res['scores_a'])}; mean {res['A']:.4f}",
+                      f"B, {nb} runs: {runs(res['scores_b'])}; mean {res['B']:.4f} ({res['ratio']:.3f} x A)",
+                      f"B - A: {res['diff']:+.4f}, p = {res['p']:.3g} (exact permutation test over the {res['splits']} ways to split "
+                      f"the runs; the smallest p {na} + {nb} runs can give: {res['min_p']:.3g})", reading])
+
+def _compare(args) -> str:
+    "The `compare` output: the paired test of run B against run A, then, with further runs of both, the test over seeds."
+    if bool(args.more_a) != bool(args.more_b):
+        raise ValueError("--more-a and --more-b: give further runs of both models (a test over seeds needs at least 2 runs of each)")
+    text = compare_text(compare_runs(args.run_a, args.run_b, args.metric, args.which, args.n_boot, args.data_dir), args.run_a, args.run_b)
+    if not args.more_a: return text
+    res = seeds_compare([args.run_a, *args.more_a], [args.run_b, *args.more_b], args.metric, args.which, args.data_dir)
+    return text + '\n\n' + seeds_text(res)
+
 def _train(args) -> pd.DataFrame:
     "Run `train` from flags; the metrics table."
     run = _config_from(args, RunConfig)
@@ -203,8 +248,7 @@ def main(argv:list|None=None) -> int:
         elif args.cmd == 'evaluate':
             print(pd.DataFrame(evaluate_run(args.run, args.data_dir, args.checkpoint, args.method)).T.round(4).to_string())
         elif args.cmd == 'recommend': print(_recommend(args))
-        elif args.cmd == 'compare':
-            print(compare_text(compare_runs(args.run_a, args.run_b, args.metric, args.which, args.n_boot, args.data_dir), args.run_a, args.run_b))
+        elif args.cmd == 'compare': print(_compare(args))
         elif args.cmd == 'experiments':
             from diffrec_nb.experiments import GRIDS, run_grid
             from diffrec_nb.analysis import FIGURE_GRIDS  # the analysis notebook's grids (figures-cpu, figures-gpu)

@@ -33,6 +33,8 @@ class RunConfig:
     samples: str = ''           # training rows: 'prefixes', 'window', 'user'; '' = the model's default
     stride: int = 1             # distance between window ends, for samples='window'
     max_users: int = 0          # 0 = every user; else a random subset of this many (seeded), for small CPU runs
+    users_seed: int = 0         # which users `max_users` keeps: a seed of its own, so that runs with other model seeds are
+                                #   scored on the same users (runs made before this field drew them with the model's seed)
     patience: int = 10          # stop after this many epochs without a better validation NDCG@10
     eval_method: str = 'one_step' # DiffRec inference: 'one_step' (Algorithm 3) or 'chain' (Algorithm 2)
     exclude_history: bool = False # remove each user's history from the ranking
@@ -64,6 +66,10 @@ def subset_users(data:Sequences, k:int, seed:int=0) -> Sequences:
     if not k or k >= len(data): return data
     keep = sorted(np.random.default_rng(seed).choice(len(data), k, replace=False).tolist())
     return Sequences([data.seqs[i] for i in keep], [data.users[i] for i in keep], data.n_items, f'{data.name}[{k} users]')
+
+def _users_seed(ck:dict) -> int:
+    "The seed a checkpoint's user subset was drawn with: its `users_seed`, or, before that field, its model seed."
+    return ck['run'].get('users_seed', ck['config'].get('seed', 0))
 
 def resolve_device(name:str) -> torch.device:
     "'auto' picks CUDA when present."
@@ -334,6 +340,10 @@ def _resume(out:Path, run:RunConfig, cfg, model, opt, g:torch.Generator) -> dict
     if stored != asdict(cfg) or ck['run']['data'] != run.data:
         raise ValueError(f"{out/'last.pt'}: checkpoint was made with another config (only `epochs` may differ); "
                          "use another out_dir or resume=False")
+    was = (ck['run'].get('max_users', 0), _users_seed(ck) if ck['run'].get('max_users', 0) else 0)
+    if was != (run.max_users, run.users_seed if run.max_users else 0):
+        raise ValueError(f"{out/'last.pt'}: checkpoint was trained on other users (max_users={was[0]}, users_seed={was[1]}; "
+                         f"now {run.max_users} and {run.users_seed}); use the same, another out_dir, or resume=False")
     if cfg.epochs < ck['state']['epoch']:
         raise ValueError(f"{out/'last.pt'}: already trained {ck['state']['epoch']} epochs, more than epochs={cfg.epochs}")
     model.load_state_dict(ck['model']); opt.load_state_dict(ck['opt']); _set_rng_state(ck['rng'], g)
@@ -361,7 +371,7 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     out.mkdir(parents=True, exist_ok=True)
     cls, ccls = MODELS.get(run.model, (None, None))
     cfg = cfg if cfg is not None else (ccls() if ccls else None)
-    data = subset_users(load_dataset(run.data, run.data_dir), run.max_users, getattr(cfg, 'seed', 0))
+    data = subset_users(load_dataset(run.data, run.data_dir), run.max_users, run.users_seed)
     dense = _dense_rows(cfg)  # DiffRec's dense variant learns from every position, like SASRec
     split, samples = leave_one_out(data), run.samples or ('user' if dense else DEFAULT_SAMPLES.get(run.model, 'prefixes'))
     if run.model == 'poprec': return _poprec(run, split, _protocol(run, data, split, torch.empty(0), dev, '-'), out)
@@ -418,10 +428,10 @@ def load_run(run_dir:str|Path, # a run folder with best.pt (from `train`)
     path = Path(run_dir)/f'{checkpoint}.pt'
     if not path.exists(): raise FileNotFoundError(f"{path}: no checkpoint (train first, with --out-dir {run_dir})")
     ck = load_checkpoint(path)
-    run = RunConfig(**{**ck['run'], **({'data_dir': data_dir} if data_dir else {})})
+    run = RunConfig(**{**ck['run'], 'users_seed': _users_seed(ck), **({'data_dir': data_dir} if data_dir else {})})
     cls, ccls = MODELS[run.model]
     model = cls(ccls(**ck['config'])); model.load_state_dict(ck['model']); model.eval()
-    return model, run, subset_users(load_dataset(run.data, run.data_dir), run.max_users, ck['config'].get('seed', 0))
+    return model, run, subset_users(load_dataset(run.data, run.data_dir), run.max_users, run.users_seed)
 
 def evaluate_run(run_dir:str|Path, # a run folder with best.pt (from `train`)
                  data_dir:str|None=None, # data directory; default: the one the run used
