@@ -215,6 +215,10 @@ GRIDS = {
                               epochs=40, seed=1, tied=False, init_std=1.0)),
         # and the dense DiffRec's second seed: a seed-1 pair beside the seed-0 one
         _in_slices(_all_users(f'{DENSE_NAME}, batches in 4 slices, 40 epochs, seed 1', 'diffrec', 'beauty', epochs=40, seed=1, **DENSE)),
+        # and a third seed of both, since the two pairs landed apart (p = 0.56 and 0.005)
+        _in_slices(_all_users('SASRec-CE, untied, item init std 1.0, batches in 4 slices, 40 epochs, seed 2', 'sasrec', 'beauty',
+                              epochs=40, seed=2, tied=False, init_std=1.0)),
+        _in_slices(_all_users(f'{DENSE_NAME}, batches in 4 slices, 40 epochs, seed 2', 'diffrec', 'beauty', epochs=40, seed=2, **DENSE)),
         # the same on every Toys user, the dataset where the dense DiffRec lagged longest (SASRec-CE's defaults are Beauty's
         # untied head and N(0, 1) item init), two seeds of each; the first 30 epochs of the first run are split-cpu's
         # 30-epoch Toys run again
@@ -281,8 +285,8 @@ def load_results(path:str|Path) -> pd.DataFrame:
 # %% ../nbs/08_experiments.ipynb #904551ea
 def ranks_path(results:str|Path, # the grid's results CSV
                grid:str, spec:dict) -> Path:
-    "The ranks file of the users `spec` runs on: ranks/GRID-<data>[-<K>users-seed<S>].csv.gz beside `results`."
-    data, k, seed = str(spec['run'].get('data', 'sample')).replace('/', '-'), spec['run'].get('max_users'), spec['cfg'].get('seed', 0)
+    "The ranks file of the users `spec` runs on: ranks/GRID-<data>[-<K>users-seed<S>].csv.gz beside `results` (S: its users_seed)."
+    data, k, seed = str(spec['run'].get('data', 'sample')).replace('/', '-'), spec['run'].get('max_users'), spec['run'].get('users_seed', 0)
     return Path(results).parent/'ranks'/(f'{grid}-{data}' + (f'-{k}users-seed{seed}' if k else '') + '.csv.gz')
 
 def load_ranks(path:str|Path) -> pd.DataFrame:
