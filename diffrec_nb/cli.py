@@ -109,9 +109,10 @@ def _parser() -> argparse.ArgumentParser:
             who.add_argument('--user', nargs='+', help="user ids as in the dataset file; for a log made with `convert`, the log's own user ids")
             who.add_argument('--history', type=int, nargs='+', help="item ids, oldest first: recommend after this history instead of a user's")
             q.add_argument('--k', type=int, default=10)
-    cp = sub.add_parser('compare', help='is run B better than run A? a paired test over the same users',
-                        description='B against A on the same users: the mean difference of a metric, its 95 %% bootstrap interval '
-                                    'and a sign-flip p-value (metrics.paired_test, train.compare_runs)')
+    cp = sub.add_parser('compare', help='is run B better than run A? a paired test over the same users (and over seeds)',
+                        description='B against A on the same users: the mean difference of a metric, its 95 % bootstrap interval '
+                                    'and a sign-flip p-value (metrics.paired_test, train.compare_runs); with further runs of '
+                                    'both models (--more-a, --more-b), also an exact permutation test over the runs (metrics.seed_test)')
     cp.add_argument('run_a', help='the baseline run folder'); cp.add_argument('run_b', help='the run folder compared with it')
     cp.add_argument('--metric', default='NDCG@10', help='NDCG@K or HR@K (default: NDCG@10)')
     cp.add_argument('--which', choices=['valid', 'test'], default='test', help='the users compared (default: test)')
