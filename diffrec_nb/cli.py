@@ -10,7 +10,7 @@ import pandas as pd, torch
 from .data import DATASETS, SOURCES, DataError, convert_interactions, load_dataset, prepare, raw_ids, table1
 from .model import DiffRecConfig
 from .sasrec import SASRecConfig
-from .train import MODELS, RunConfig, compare_runs, evaluate_run, load_checkpoint, load_run, run_ranks, subset_users, train, _eval_kwargs
+from .train import MODELS, RunConfig, compare_runs, evaluate_run, load_checkpoint, load_run, run_ranks, subset_users, train, _eval_kwargs, _same_users
 from .metrics import per_user, seed_test
 from .analysis import movie_table
 from .experiments import DENSE
@@ -193,10 +193,8 @@ def seeds_compare(runs_a:list, # run folders of model A (one per seed)
     first, scores = None, []
     for r in [*runs_a, *runs_b]:
         ranks, targets = run_ranks(r, which, data_dir)
-        if first is None: first = (r, targets)
-        elif len(targets) != len(first[1]) or not torch.equal(targets, first[1]):
-            raise ValueError(f"{first[0]} and {r} ranked different {which} users ({len(first[1])} and {len(targets)} users"
-                             f"{'' if len(targets) != len(first[1]) else ', other targets'}): every run must be on the same data and users")
+        first = first or (r, targets)
+        _same_users(*first, r, targets, which)
         scores.append(per_user(ranks, metric).mean().item())
     return {**seed_test(scores[:len(runs_a)], scores[len(runs_a):]), 'metric': metric, 'scores_a': scores[:len(runs_a)],
             'scores_b': scores[len(runs_a):]}

@@ -470,7 +470,11 @@ def compare_runs(run_a:str|Path, # the baseline run folder
                 ) -> dict:
     "`metrics.paired_test` of run B against run A on the same users."
     (ra, ta), (rb, tb) = (run_ranks(r, which, data_dir, device) for r in (run_a, run_b))
+    _same_users(run_a, ta, run_b, tb, which)
+    return paired_test(ra, rb, metric, n_boot)
+
+def _same_users(run_a, ta:torch.Tensor, run_b, tb:torch.Tensor, which:str):
+    "Refuse two runs whose `which` users (their targets, from `run_ranks`) differ: there is nothing to pair."
     if len(ta) != len(tb) or not torch.equal(ta, tb):
         raise ValueError(f"{run_a} and {run_b} ranked different {which} users ({len(ta)} and {len(tb)} users"
                          f"{'' if len(ta) != len(tb) else ', other targets'}): compare runs on the same data and users")
-    return paired_test(ra, rb, metric, n_boot)
