@@ -226,7 +226,10 @@ GRIDS = {
             ('SASRec-CE, batches in 4 slices, 40 epochs', 'sasrec', {}),
             (f'{DENSE_NAME}, batches in 4 slices, 40 epochs', 'diffrec', DENSE),
             ('SASRec-CE, batches in 4 slices, 40 epochs, seed 1', 'sasrec', dict(seed=1)),
-            (f'{DENSE_NAME}, batches in 4 slices, 40 epochs, seed 1', 'diffrec', dict(seed=1, **DENSE)))],
+            (f'{DENSE_NAME}, batches in 4 slices, 40 epochs, seed 1', 'diffrec', dict(seed=1, **DENSE)),
+            # and a third seed of each, as on Beauty
+            ('SASRec-CE, batches in 4 slices, 40 epochs, seed 2', 'sasrec', dict(seed=2)),
+            (f'{DENSE_NAME}, batches in 4 slices, 40 epochs, seed 2', 'diffrec', dict(seed=2, **DENSE)))],
         # and on ML-1M: longer-ml1m-cpu's 20-epoch pair (windows every 20) trained in one go instead of 10 + 10 epochs
         # (SASRec-CE repeated it exactly; the dense DiffRec's training too, its last scores 1e-4 apart), its ranks kept
         _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs', 'sasrec', stride=20, tied=False, init_std=1.0,
@@ -235,7 +238,11 @@ GRIDS = {
         # and the pair's second seed: longer-ml1m-cpu's seed-1 runs (10 + 10 epochs) in one go, their ranks kept
         _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs, seed 1', 'sasrec', stride=20, tied=False,
                   init_std=1.0, epochs=20, seed=1),
-        _ml1m_cpu(f'{DENSE_NAME}, 20 epochs, seed 1', 'diffrec', epochs=20, seed=1, **DENSE)],
+        _ml1m_cpu(f'{DENSE_NAME}, 20 epochs, seed 1', 'diffrec', epochs=20, seed=1, **DENSE),
+        # and a third seed of each, in one go
+        _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs, seed 2', 'sasrec', stride=20, tied=False,
+                  init_std=1.0, epochs=20, seed=2),
+        _ml1m_cpu(f'{DENSE_NAME}, 20 epochs, seed 2', 'diffrec', epochs=20, seed=2, **DENSE)],
     'table2-gpu': [spec for data in ('beauty', 'toys', 'ml-1m') for spec in (  # per dataset, the fast runs first
         run_spec('PopRec', 'poprec', dict(data=data)),
         _paper('SASRec-CE', 'sasrec', data),
