@@ -220,7 +220,7 @@ GRIDS = {
                               epochs=40, seed=2, tied=False, init_std=1.0)),
         _in_slices(_all_users(f'{DENSE_NAME}, batches in 4 slices, 40 epochs, seed 2', 'diffrec', 'beauty', epochs=40, seed=2, **DENSE)),
         # the same on every Toys user, the dataset where the dense DiffRec lagged longest (SASRec-CE's defaults are Beauty's
-        # untied head and N(0, 1) item init), two seeds of each; the first 30 epochs of the first run are split-cpu's
+        # untied head and N(0, 1) item init), three seeds of each; the first 30 epochs of the first run are split-cpu's
         # 30-epoch Toys run again
         *[_in_slices(_all_users(name, model, 'toys', epochs=40, **cfg)) for name, model, cfg in (
             ('SASRec-CE, batches in 4 slices, 40 epochs', 'sasrec', {}),
