@@ -12,12 +12,12 @@ from .data import atomic_write
 from .model import DiffRecConfig
 from .sasrec import SASRecConfig
 from .train import MODELS, RunConfig, continue_run, load_run, run_ranks, train
-from .metrics import paired_test, rank_metrics
+from .metrics import paired_tests, rank_metrics
 
 # %% auto #0
 __all__ = ['RESULTS', 'TIED', 'DENSE', 'DENSE_NAME', 'GRIDS', 'PAPER_TABLE2', 'HEADLINE', 'HEADLINE_GPU', 'run_spec',
-           'load_results', 'ranks_path', 'load_ranks', 'compare_stored', 'run_dir', 'run_grid', 'table2',
-           'variants_table', 'diagnose_run', 'headline']
+           'load_results', 'ranks_path', 'load_ranks', 'compare_stored_pairs', 'compare_stored', 'run_dir', 'run_grid',
+           'table2', 'variants_table', 'diagnose_run', 'headline']
 
 # %% ../nbs/08_experiments.ipynb #3631eca9
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results' if '__file__' in globals() else Path('results')  # the results store
@@ -314,6 +314,34 @@ def _store_ranks(path:Path, name:str, ranks:torch.Tensor):
     df[name] = ranks.numpy()
     atomic_write(path, lambda f: f.write(gzip.compress(df.to_csv(index=False).encode(), mtime=0)))
 
+def compare_stored_pairs(grid:str, # a key of GRIDS, or any name when `specs` is given
+                         pairs:list, # (a, b) run names of the grid: a baseline and the run compared with it
+                         metrics:str|list='NDCG@10', # a metric ('NDCG@K' or 'HR@K') or several: each pair is tested in each
+                         n_boot:int=10_000,
+                         results:str|Path|None=None, # the grid's CSV (default: nbs/results/GRID.csv)
+                         specs:list|None=None, # the runs (default: GRIDS[grid])
+                         data:str|None=None, # the dataset, needed where the grid has runs of that name on several (table2-gpu, paired-cpu)
+                        ) -> list:
+    "`metrics.paired_tests` of stored runs: each pair's b against its a (pair by pair, metrics inner), all on the same users."
+    results = Path(results) if results else RESULTS/f'{grid}.csv'
+    runs = [s for s in (specs or GRIDS[grid]) if data is None or s['run'].get('data', 'sample') == data]
+    paths = {}
+    for n in dict.fromkeys(n for pair in pairs for n in pair):
+        hits = [s for s in runs if s['name'] == n]
+        if not hits: raise ValueError(f"run {n!r} is not in grid {grid!r}" + (f" on data {data!r}" if data else ''))
+        if len(hits) > 1:
+            raise ValueError(f"run {n!r} of grid {grid!r} ran on {[s['run'].get('data', 'sample') for s in hits]}: say which with data=")
+        paths[n] = ranks_path(results, grid, hits[0])
+    for a, b in pairs:
+        if paths[a] != paths[b]: raise ValueError(f"{a!r} and {b!r} ran on different users ({paths[a].name}, {paths[b].name}): nothing to pair")
+    if len(set(paths.values())) > 1:
+        raise ValueError(f"the pairs ran on different sets of users ({', '.join(sorted({p.name for p in paths.values()}))}): "
+                         "compare each set on its own")
+    path = paths[pairs[0][0]]; df = load_ranks(path)
+    for n in paths:
+        if n not in df: raise ValueError(f"{path}: no ranks of run {n!r} (finished runs store them; runs from before ranks were stored have none)")
+    return paired_tests([(torch.tensor(df[a].values), torch.tensor(df[b].values)) for a, b in pairs], metrics, n_boot)
+
 def compare_stored(grid:str, # a key of GRIDS, or any name when `specs` is given
                    a:str, b:str, # two run names of the grid: the baseline and the run compared with it
                    metric:str='NDCG@10', n_boot:int=10_000,
@@ -322,21 +350,7 @@ def compare_stored(grid:str, # a key of GRIDS, or any name when `specs` is given
                    data:str|None=None, # the dataset, needed where the grid has runs of that name on several (table2-gpu, paired-cpu)
                   ) -> dict:
     "`metrics.paired_test` of stored run b against stored run a (same users: same data and user subset)."
-    results = Path(results) if results else RESULTS/f'{grid}.csv'
-    runs = [s for s in (specs or GRIDS[grid]) if data is None or s['run'].get('data', 'sample') == data]
-    pick = {}
-    for n in (a, b):
-        hits = [s for s in runs if s['name'] == n]
-        if not hits: raise ValueError(f"run {n!r} is not in grid {grid!r}" + (f" on data {data!r}" if data else ''))
-        if len(hits) > 1:
-            raise ValueError(f"run {n!r} of grid {grid!r} ran on {[s['run'].get('data', 'sample') for s in hits]}: say which with data=")
-        pick[n] = hits[0]
-    pa, pb = (ranks_path(results, grid, pick[n]) for n in (a, b))
-    if pa != pb: raise ValueError(f"{a!r} and {b!r} ran on different users ({pa.name}, {pb.name}): nothing to pair")
-    df = load_ranks(pa)
-    for n in (a, b):
-        if n not in df: raise ValueError(f"{pa}: no ranks of run {n!r} (finished runs store them; runs from before ranks were stored have none)")
-    return paired_test(torch.tensor(df[a].values), torch.tensor(df[b].values), metric, n_boot)
+    return compare_stored_pairs(grid, [(a, b)], metric, n_boot, results, specs, data)[0]
 
 # %% ../nbs/08_experiments.ipynb #243f4280
 def run_dir(out_root:str|Path, grid:str, data:str, name:str) -> Path:

@@ -12,7 +12,7 @@ from .data import Split, pad_left, leave_one_out, load_dataset
 # %% auto #0
 __all__ = ['TIE_RULES', 'PAPER_POPREC', 'DenseScorer', 'LinearScorer', 'full_ranks', 'per_user', 'rank_metrics', 'PopRec',
            'eval_side', 'evaluate_scorer', 'poprec_metrics', 'poprec_ranks', 'collect_scores', 'batch_ranks',
-           'evaluate_batches', 'paired_test', 'seed_test', 'top_k', 'poprec_table']
+           'evaluate_batches', 'paired_tests', 'paired_test', 'seed_test', 'top_k', 'poprec_table']
 
 # %% ../nbs/03_metrics.ipynb #1033d50c
 class DenseScorer:
@@ -165,6 +165,50 @@ def evaluate_batches(batches, # (indices, scores) pairs covering every user of `
     return rank_metrics(batch_ranks(batches, split, which, exclude_history, tie), ks)
 
 # %% ../nbs/03_metrics.ipynb #fbed2b75
+def _resampled_means(d:torch.Tensor, # (U, P) float64: P columns of per-user differences d_u
+                     n_boot:int, # resamples and flips, each
+                     g:torch.Generator, # draws the resamples and flips
+                    ) -> tuple:
+    "Each column's mean over `n_boot` bootstrap resamples of the users and over `n_boot` random sign flips: (n_boot, P) each."
+    U, total, boot, flips = len(d), d.sum(0), [], []
+    for lo in range(0, n_boot, 256):  # in chunks: 256 x U draws at a time
+        m = min(256, n_boot - lo)
+        counts = torch.zeros(m, U, dtype=d.dtype).scatter_add_(1, torch.randint(U, (m, U), generator=g), torch.ones(m, U, dtype=d.dtype))
+        boot.append(counts @ d / U)                        # (1/U) sum_u c_u d_u
+        keep = torch.randint(2, (m, U), generator=g, dtype=d.dtype)  # 1: keep the sign of d_u, 0: flip it
+        flips.append((2 * (keep @ d) - total) / U)         # (1/U) sum_u (+-d_u)
+    return torch.cat(boot), torch.cat(flips)
+
+def paired_tests(pairs:list, # (ranks_a, ranks_b) tuples: model A's and model B's test rank of each user, all over the same users
+                 metrics:str|list='NDCG@10', # a metric ('NDCG@K' or 'HR@K') or several: each pair is tested in each
+                 n_boot:int=10_000, # bootstrap resamples (the interval) and sign flips (the p-value), each
+                 generator:torch.Generator|None=None, # for the resamples and flips (default: seeded with 0)
+                ) -> list:
+    "`paired_test` of each pair in each metric (pair by pair, metrics inner), all with one set of resamples and flips."
+    ms = [metrics] if isinstance(metrics, str) else list(metrics)
+    if not pairs or not ms: raise ValueError(f"{len(pairs)} pairs and {len(ms)} metrics: expected at least one of each")
+    if n_boot < 100: raise ValueError(f"n_boot={n_boot}: expected at least 100")
+    cols = []
+    for i, (ranks_a, ranks_b) in enumerate(pairs):
+        new, where = [(m, per_user(ranks_a, m), per_user(ranks_b, m)) for m in ms], f"pair {i}: " if len(pairs) > 1 else ''
+        a, b = new[0][1:]
+        if a.shape != b.shape or a.ndim != 1: raise ValueError(f"{where}ranks_a has shape {tuple(a.shape)} and ranks_b "
+                                                               f"{tuple(b.shape)}: expected one rank per user, the same users")
+        if cols and len(a) != len(cols[0][1]): raise ValueError(f"{where}{len(a)} users, pair 0 {len(cols[0][1])}: "
+                                                                "every pair must be over the same users")
+        cols += new
+    A, B = torch.stack([c[1] for c in cols], 1), torch.stack([c[2] for c in cols], 1)
+    d, n = B - A, len(A)
+    boot, flips = _resampled_means(d, n_boot, generator or torch.Generator().manual_seed(0))
+    delta = d.mean(0)
+    ci = torch.quantile(boot, torch.tensor([0.025, 0.975], dtype=torch.float64), dim=0)
+    p = ((1 + (flips.abs() >= delta.abs() - 1e-12).sum(0).double()) / (n_boot + 1)).clamp(max=1.0)  # float64, not float32
+    return [dict(metric=m, users=n, A=A[:, j].mean().item(), B=B[:, j].mean().item(), diff=delta[j].item(),
+                 ratio=(B[:, j].mean() / A[:, j].mean()).item() if A[:, j].mean() > 0 else math.nan,
+                 ci_low=ci[0, j].item(), ci_high=ci[1, j].item(), p=p[j].item(),
+                 B_better=int((d[:, j] > 0).sum()), A_better=int((d[:, j] < 0).sum()), same=int((d[:, j] == 0).sum()))
+            for j, (m, _, _) in enumerate(cols)]
+
 def paired_test(ranks_a:torch.Tensor, # model A's test rank of each user
                 ranks_b:torch.Tensor, # model B's, same users in the same order
                 metric:str='NDCG@10', # 'NDCG@K' or 'HR@K'
@@ -172,24 +216,7 @@ def paired_test(ranks_a:torch.Tensor, # model A's test rank of each user
                 generator:torch.Generator|None=None, # for the resamples and flips (default: seeded with 0)
                ) -> dict:
     "B against A on the same users: the mean difference, its 95 % bootstrap interval, and a sign-flip p-value."
-    a, b = per_user(ranks_a, metric), per_user(ranks_b, metric)
-    if a.shape != b.shape or a.ndim != 1: raise ValueError(f"ranks_a has shape {tuple(a.shape)} and ranks_b {tuple(b.shape)}: "
-                                                           "expected one rank per user, the same users")
-    if n_boot < 100: raise ValueError(f"n_boot={n_boot}: expected at least 100")
-    g = generator or torch.Generator().manual_seed(0)
-    d, n = b - a, len(a)
-    boot, flips = [], []
-    for lo in range(0, n_boot, 256):  # in chunks: 256 x users indices at a time
-        m = min(256, n_boot - lo)
-        boot.append(d[torch.randint(n, (m, n), generator=g)].mean(1))
-        flips.append(((torch.randint(2, (m, n), generator=g) * 2 - 1) * d).mean(1))
-    boot, flips, delta = torch.cat(boot), torch.cat(flips), d.mean()
-    lo95, hi95 = torch.quantile(boot, torch.tensor([0.025, 0.975], dtype=torch.float64)).tolist()
-    p = (1 + (flips.abs() >= delta.abs() - 1e-12).sum().item()) / (n_boot + 1)
-    return dict(metric=metric, users=n, A=a.mean().item(), B=b.mean().item(), diff=delta.item(),
-                ratio=(b.mean() / a.mean()).item() if a.mean() > 0 else math.nan,
-                ci_low=lo95, ci_high=hi95, p=min(p, 1.0),
-                B_better=int((d > 0).sum()), A_better=int((d < 0).sum()), same=int((d == 0).sum()))
+    return paired_tests([(ranks_a, ranks_b)], metric, n_boot, generator)[0]
 
 # %% ../nbs/03_metrics.ipynb #79693ab3
 def seed_test(scores_a, # model A's test score of each training seed (e.g. each run's NDCG@10)
