@@ -11,12 +11,13 @@ from .data import DATASETS, SOURCES, DataError, convert_interactions, load_datas
 from .model import DiffRecConfig
 from .sasrec import SASRecConfig
 from .train import MODELS, RunConfig, compare_runs, evaluate_run, load_checkpoint, load_run, run_ranks, subset_users, train, _eval_kwargs, _same_users
-from .metrics import per_user, seed_test
+from .metrics import paired_tests, per_user, seed_test
 from .analysis import movie_table
 from .experiments import DENSE
 
 # %% auto #0
-__all__ = ['PRESETS', 'field_docs', 'item_titles', 'compare_text', 'seeds_compare', 'seeds_text', 'main']
+__all__ = ['PRESETS', 'field_docs', 'item_titles', 'compare_text', 'seeds_compare', 'seeds_text', 'pairings_compare',
+           'pairings_text', 'main']
 
 # %% ../nbs/10_cli.ipynb #0b66cec7
 def _field_docs_src(src:str, # source text of a class body
@@ -112,14 +113,16 @@ def _parser() -> argparse.ArgumentParser:
     cp = sub.add_parser('compare', help='is run B better than run A? a paired test over the same users (and over seeds)',
                         description='B against A on the same users: the mean difference of a metric, its 95 % bootstrap interval '
                                     'and a sign-flip p-value (metrics.paired_test, train.compare_runs); with further runs of '
-                                    'both models (--more-a, --more-b), also an exact permutation test over the runs (metrics.seed_test)')
+                                    'both models (--more-a, --more-b), also an exact permutation test over the runs (metrics.seed_test) '
+                                    'and the paired test of every pairing of runs (metrics.paired_tests)')
     cp.add_argument('run_a', help='the baseline run folder'); cp.add_argument('run_b', help='the run folder compared with it')
     cp.add_argument('--metric', default='NDCG@10', help='NDCG@K or HR@K (default: NDCG@10)')
     cp.add_argument('--which', choices=['valid', 'test'], default='test', help='the users compared (default: test)')
     cp.add_argument('--n-boot', type=int, default=10_000, help='bootstrap resamples and sign flips (default: 10000)')
     cp.add_argument('--data-dir', help='for runs made before ranks.pt, which are scored again')
     cp.add_argument('--more-a', nargs='+', default=[], metavar='RUN', help="further runs of A's model (other seeds, same users): "
-                    'adds an exact permutation test over all runs of the two models (metrics.seed_test)')
+                    'adds an exact permutation test over all runs of the two models (metrics.seed_test) and the paired test '
+                    'of every pairing of runs')
     cp.add_argument('--more-b', nargs='+', default=[], metavar='RUN', help="further runs of B's model, as --more-a")
     e = sub.add_parser('experiments', help='run a grid of experiments in resumable chunks, appending to nbs/results/GRID.csv')
     e.add_argument('grid'); e.add_argument('--minutes', type=float, default=0, help='stop after this long; rerun to continue')
@@ -215,14 +218,54 @@ def seeds_text(res:dict, # from `seeds_compare`
                       f"B - A: {res['diff']:+.4f}, p = {res['p']:.3g} (exact permutation test over the {res['splits']} ways to split "
                       f"the runs; the smallest p {na} + {nb} runs can give: {res['min_p']:.3g})", reading])
 
+def pairings_compare(runs_a:list, # run folders of model A (one per seed)
+                     runs_b:list, # run folders of model B, all on the same users as A's
+                     metric:str='NDCG@10', which:str='test', n_boot:int=10_000, data_dir:str|None=None,
+                    ) -> pd.DataFrame:
+    "The paired test of every run of B against every run of A, and of every two runs of one model (one set of draws)."
+    ranks, first = {}, None
+    for r in dict.fromkeys(map(str, [*runs_a, *runs_b])):
+        ranks[r], targets = run_ranks(r, which, data_dir)
+        first = first or (r, targets)
+        _same_users(*first, r, targets, which)
+    a, b = [str(r) for r in runs_a], [str(r) for r in runs_b]
+    pairs = ([('B vs A', x, y) for y in b for x in a] + [('A vs A', x, y) for i, x in enumerate(a) for y in a[i + 1:]]
+             + [('B vs B', x, y) for i, x in enumerate(b) for y in b[i + 1:]])   # (kind, baseline, run compared with it)
+    res = paired_tests([(ranks[x], ranks[y]) for _, x, y in pairs], metric, n_boot)
+    return pd.DataFrame([dict(kind=k, run=y, against=x, diff=t['diff'], ci_low=t['ci_low'], ci_high=t['ci_high'], p=t['p'])
+                         for (k, x, y), t in zip(pairs, res)])
+
+def pairings_text(df:pd.DataFrame, # from `pairings_compare`
+                  metric:str='NDCG@10', # its metric, for the heading
+                 ) -> str:
+    "The lines `compare --more-a ... --more-b ...` ends with: every pairing of runs, how many are told apart, what that says."
+    show = pd.DataFrame({'kind': df['kind'], 'run': df['run'], 'against': df['against'], 'run - against': df['diff'].map('{:+.4f}'.format),
+                         '95 % interval': [f"[{lo:+.4f}, {hi:+.4f}]" for lo, hi in zip(df['ci_low'], df['ci_high'])],
+                         'p': df['p'].map(lambda p: f"{p:.3g}" + (' *' if p < 0.05 else ''))}).astype(str)
+    show = show.apply(lambda c: c.str.ljust(c.str.len().max()))  # every column read from the left
+    cross, same = df[df['kind'] == 'B vs A'], df[df['kind'] != 'B vs A']
+    nc, ns = int((cross['p'] < 0.05).sum()), int((same['p'] < 0.05).sum())
+    if nc == 0 and ns == 0: reading = "no two runs are told apart on these users"
+    elif ns / len(same) >= nc / len(cross): reading = ("runs of one model are told apart at least as often as runs of the two models: on "
+                                                      "these users a run's seed moves it as much as the model does, so one pair of runs "
+                                                      "cannot rank the two models")
+    elif ns == 0: reading = "only runs of different models are told apart: on these users the model, not the seed, sets the runs apart"
+    else: reading = "runs of the two models are told apart more often than runs of one model"
+    return '\n'.join([f"every pairing of runs ({metric}, the paired test over the same users; p < 0.05 marked *):",
+                      *(line.rstrip() for line in show.to_string(index=False, justify='left').splitlines()),
+                      f"told apart: {nc} of {len(cross)} pairings of a run of B with a run of A, "
+                      f"{ns} of {len(same)} pairs of runs of one model", reading])
+
 def _compare(args) -> str:
-    "The `compare` output: the paired test of run B against run A, then, with further runs of both, the test over seeds."
+    "The `compare` output: the paired test of run B against run A, then, with further runs of both, the tests over seeds and pairings."
     if bool(args.more_a) != bool(args.more_b):
         raise ValueError("--more-a and --more-b: give further runs of both models (a test over seeds needs at least 2 runs of each)")
     text = compare_text(compare_runs(args.run_a, args.run_b, args.metric, args.which, args.n_boot, args.data_dir), args.run_a, args.run_b)
     if not args.more_a: return text
-    res = seeds_compare([args.run_a, *args.more_a], [args.run_b, *args.more_b], args.metric, args.which, args.data_dir)
-    return text + '\n\n' + seeds_text(res)
+    runs_a, runs_b = [args.run_a, *args.more_a], [args.run_b, *args.more_b]
+    res = seeds_compare(runs_a, runs_b, args.metric, args.which, args.data_dir)
+    pairs = pairings_compare(runs_a, runs_b, args.metric, args.which, args.n_boot, args.data_dir)
+    return text + '\n\n' + seeds_text(res) + '\n\n' + pairings_text(pairs, args.metric)
 
 def _train(args) -> pd.DataFrame:
     "Run `train` from flags; the metrics table."
