@@ -249,8 +249,9 @@ def pairings_text(df:pd.DataFrame, # from `pairings_compare`
     elif ns / len(same) >= nc / len(cross): reading = ("runs of one model are told apart at least as often as runs of the two models: on "
                                                       "these users a run's seed moves it as much as the model does, so one pair of runs "
                                                       "cannot rank the two models")
-    elif ns == 0: reading = "only runs of different models are told apart: on these users the model, not the seed, sets the runs apart"
-    else: reading = "runs of the two models are told apart more often than runs of one model"
+    else: reading = (f"runs of the two models are told apart more often than runs of one model ({nc}/{len(cross)} against "
+                     f"{ns}/{len(same)}); about 1 pair in 20 is told apart by chance alone, and whether retraining orders the "
+                     "two models the same way is the test over seeds' question (above)")
     return '\n'.join([f"every pairing of runs ({metric}, the paired test over the same users; p < 0.05 marked *):",
                       *(line.rstrip() for line in show.to_string(index=False, justify='left').splitlines()),
                       f"told apart: {nc} of {len(cross)} pairings of a run of B with a run of A, "
