@@ -188,17 +188,22 @@ def compare_text(res:dict, # from `train.compare_runs` or `metrics.paired_test`
                       f"users: B better {res['B_better']}, A better {res['A_better']}, the same {res['same']}",
                       reading])
 
+def _runs_ranks(runs:list, which:str='test', data_dir:str|None=None) -> dict:
+    "Each run folder's (as str) `which` ranks, refusing runs that ranked other users than the first."
+    ranks, first = {}, None
+    for r in dict.fromkeys(map(str, runs)):
+        ranks[r], targets = run_ranks(r, which, data_dir)
+        first = first or (r, targets)
+        _same_users(*first, r, targets, which)
+    return ranks
+
 def seeds_compare(runs_a:list, # run folders of model A (one per seed)
                   runs_b:list, # run folders of model B, all on the same users as A's
                   metric:str='NDCG@10', which:str='test', data_dir:str|None=None,
                  ) -> dict:
     "`metrics.seed_test` over run folders: each run's `metric` from its stored ranks, A's runs against B's."
-    first, scores = None, []
-    for r in [*runs_a, *runs_b]:
-        ranks, targets = run_ranks(r, which, data_dir)
-        first = first or (r, targets)
-        _same_users(*first, r, targets, which)
-        scores.append(per_user(ranks, metric).mean().item())
+    ranks = _runs_ranks([*runs_a, *runs_b], which, data_dir)
+    scores = [per_user(ranks[str(r)], metric).mean().item() for r in [*runs_a, *runs_b]]
     return {**seed_test(scores[:len(runs_a)], scores[len(runs_a):]), 'metric': metric, 'scores_a': scores[:len(runs_a)],
             'scores_b': scores[len(runs_a):]}
 
@@ -223,11 +228,7 @@ def pairings_compare(runs_a:list, # run folders of model A (one per seed)
                      metric:str='NDCG@10', which:str='test', n_boot:int=10_000, data_dir:str|None=None,
                     ) -> pd.DataFrame:
     "The paired test of every run of B against every run of A, and of every two runs of one model (one set of draws)."
-    ranks, first = {}, None
-    for r in dict.fromkeys(map(str, [*runs_a, *runs_b])):
-        ranks[r], targets = run_ranks(r, which, data_dir)
-        first = first or (r, targets)
-        _same_users(*first, r, targets, which)
+    ranks = _runs_ranks([*runs_a, *runs_b], which, data_dir)
     a, b = [str(r) for r in runs_a], [str(r) for r in runs_b]
     pairs = ([('B vs A', x, y) for y in b for x in a] + [('A vs A', x, y) for i, x in enumerate(a) for y in a[i + 1:]]
              + [('B vs B', x, y) for i, x in enumerate(b) for y in b[i + 1:]])   # (kind, baseline, run compared with it)
