@@ -47,26 +47,37 @@ def _module_of(nb: Path):
         m = re.search(r'#\|\s*default_exp\s+(\S+)', ''.join(c['source']))
         if m: return m.group(1)
 
-def api_page(mod_name: str) -> str:
-    "Markdown API reference of a module: signature, docstring and docments of each public symbol."
+def _params(obj) -> str:
+    "A markdown table of the docments (one comment per parameter) of a function, method or class; '' when none."
     from fastcore.docments import docments
+    try: docs = docments(obj, full=True)
+    except Exception: return ''
+    rows = [(k, v['docment'].replace('|', '\\|')) for k, v in docs.items()  # a bare | would end the table cell (|V|)
+            if isinstance(v, dict) and v.get('docment') and k != 'return']
+    return '| parameter | meaning |\n|---|---|\n' + '\n'.join(f"| `{k}` | {d} |" for k, d in rows) + '\n' if rows else ''
+
+def _entry(title: str, obj, level: str, drop_self: bool = False) -> str:
+    "Signature, docstring and parameter table of one symbol, under a heading of `level` (## or ###)."
+    try:
+        sig = inspect.signature(obj)
+        if drop_self: sig = sig.replace(parameters=list(sig.parameters.values())[1:])
+    except (TypeError, ValueError): sig = '(...)'
+    table = _params(obj)
+    return f"{level} `{title}`\n\n```python\n{title}{sig}\n```\n\n{inspect.getdoc(obj) or ''}\n" + (f"\n{table}" if table else '')
+
+def api_page(mod_name: str) -> str:
+    "Markdown API reference of a module: signature, docstring and docments of each public symbol and of its classes' methods."
     mod = importlib.import_module(f'diffrec_nb.{mod_name}')
     out = [f"# `diffrec_nb.{mod_name}`\n", f"Generated from the exported code of `nbs/`; see the notebook for the lesson.\n"]
     for name in getattr(mod, '__all__', []):
         obj = getattr(mod, name, None)
         if obj is None or not (inspect.isfunction(obj) or inspect.isclass(obj)): continue
-        try: sig = str(inspect.signature(obj))
-        except (TypeError, ValueError): sig = '(...)'
-        out.append(f"## `{name}`\n\n```python\n{name}{sig}\n```\n\n{inspect.getdoc(obj) or ''}\n")
-        try: docs = docments(obj, full=True)
-        except Exception: docs = {}
-        rows = [(k, v.get('docment')) for k, v in docs.items() if isinstance(v, dict) and v.get('docment') and k != 'return']
-        if rows: out.append('| parameter | meaning |\n|---|---|\n' + '\n'.join(f"| `{k}` | {d} |" for k, d in rows) + '\n')
+        out.append(_entry(name, obj, '##'))
         if inspect.isclass(obj):
             for m, f in inspect.getmembers(obj, inspect.isfunction):
                 if m.startswith('_') or f.__qualname__.split('.')[0] != obj.__name__ and not getattr(f, '__module__', '').startswith('diffrec_nb'): continue
-                if m in ('forward',) or inspect.getdoc(f) is None: continue
-                out.append(f"### `{name}.{m}`\n\n{inspect.getdoc(f)}\n")
+                if m in ('forward',) or (inspect.getdoc(f) is None and not _params(f)): continue
+                out.append(_entry(f'{name}.{m}', f, '###', drop_self=True))
     return '\n'.join(out)
 
 def vendor_mathjax(dst: Path):

@@ -28,7 +28,8 @@ FIGURE_VARIANTS = {  # figure -> (label, model-config overrides); the first labe
 BASE = 'DiffRec (paper defaults)'
 CPU_MODEL = dict(d=64, n_layers=1, max_len=20, N=1000, epochs=4, lr=2e-3, batch_size=128, dropout=0.1, n_seeds=10)
 
-def run_name(overrides:dict) -> str:
+def run_name(overrides:dict, # model-config overrides of the variant ({} for the base run)
+            ) -> str:
     "The run name of a variant: the base name, or its overrides spelled out."
     return BASE if not overrides else ', '.join(f'{k}={v}' for k, v in sorted(overrides.items()))
 
@@ -56,7 +57,10 @@ def figure_table(df:pd.DataFrame, # a figures results table (from `run_grid`)
                                     best_epoch=r.iloc[-1]['best_epoch']))
     return pd.DataFrame(rows)
 
-def plot_figure(df:pd.DataFrame, fig:str, title:str='', axes=None,
+def plot_figure(df:pd.DataFrame, # a figures results table (from `run_grid`)
+                fig:str, # 'fig2' .. 'fig5'
+                title:str='', # title of the two charts
+                axes=None, # two matplotlib axes to draw on (None: a new figure)
                 baseline:dict|None=None, # e.g. PopRec's metrics, drawn as a dashed line
                ):
     "Bar charts of NDCG@10 and HR@10 per variant (and dataset) for one figure."
@@ -74,7 +78,9 @@ def plot_figure(df:pd.DataFrame, fig:str, title:str='', axes=None,
 def seed_curve(model, # a DiffRec
                split, # leave-one-out split
                ks=(1, 2, 3, 5, 10, 15, 20), # numbers of seeds to evaluate (the first k of range(max(ks)))
-               which:str='test', exclude_history:bool=False) -> pd.DataFrame:
+               which:str='test', # 'valid' or 'test' targets
+               exclude_history:bool=False, # drop each user's history items from the ranking
+              ) -> pd.DataFrame:
     "HR/NDCG@10 of Algorithm 3 with the first k seeds, for each k in `ks`."
     hist = split.valid_hist if which == 'valid' else split.test_hist
     total, rows = None, []
@@ -89,9 +95,11 @@ def seed_curve(model, # a DiffRec
 # %% ../nbs/09_analysis.ipynb #76117f31
 @torch.no_grad()
 def compare_inference(model, # a DiffRec
-                      split, which:str='test',
+                      split, # leave-one-out split
+                      which:str='test', # 'valid' or 'test' targets
                       n_users:int=0, # evaluate on the first n users only (0 = all); the chain is N passes per batch
-                      seeds:int=10) -> pd.DataFrame:
+                      seeds:int=10, # seeds of the multi-seed Algorithm 3
+                     ) -> pd.DataFrame:
     "Accuracy and wall time of Algorithm 3 (1 and `seeds` seeds) and Algorithm 2 on the same users."
     if n_users: split = type(split)(**{**split.__dict__, **{k: getattr(split, k)[:n_users] for k in
                                        ('train', 'valid_hist', 'valid_target', 'test_hist', 'test_target')}})
@@ -108,7 +116,8 @@ def compare_inference(model, # a DiffRec
     return t
 
 # %% ../nbs/09_analysis.ipynb #3c6455e2
-def movie_table(data_dir:str|None=None) -> pd.DataFrame:
+def movie_table(data_dir:str|None=None, # where `ml-1m.txt.gz`, its item map and `movies.dat` are (None: `get_data_dir()`)
+               ) -> pd.DataFrame:
     "ML-1M items: index = item id, columns title and genres (a list); empty when the item map or movies.dat is absent."
     d = get_data_dir(data_dir)
     if not (d/'ml-1m_item_map.tsv').exists() or not (d/'ml-1m'/'movies.dat').exists():
@@ -123,13 +132,17 @@ def movie_table(data_dir:str|None=None) -> pd.DataFrame:
 def seed_lists(model, # a DiffRec (anything with `score(histories, seeds=[s])`)
                histories:list, # item-id lists, oldest first
                seeds=(0, 1, 2), # one top-k list per seed
-               k:int=5, exclude_history:bool=True) -> tuple:
+               k:int=5, # items per list
+               exclude_history:bool=True, # never list an item already in the history
+              ) -> tuple:
     "(per-seed top-k, (S, U, k); top-k of the seed-averaged distribution, (U, k)) for each history."
     ps, hist = torch.stack([model.score(histories, seeds=[s]).cpu() for s in seeds]), histories if exclude_history else None
     return torch.stack([top_k(p, hist, k) for p in ps]), top_k(ps.mean(0), hist, k)
 
-def seed_diversity(model, split, # a DiffRec and a leave-one-out split; the test histories are scored
-                   seeds=(0, 1, 2), k:int=5,
+def seed_diversity(model, # a DiffRec
+                   split, # a leave-one-out split; its test histories are scored
+                   seeds=(0, 1, 2), # one top-k list per seed
+                   k:int=5, # items per list
                    genres:dict|None=None, # item id -> list of genres, for genre coverage (ML-1M: `movie_table()['genres']`)
                    n_users:int=0, # the first n test users only (0 = all)
                   ) -> dict:
@@ -151,10 +164,14 @@ def seed_diversity(model, split, # a DiffRec and a leave-one-out split; the test
     return out
 
 # %% ../nbs/09_analysis.ipynb #a960eccc
-def case_study(model, data, # the model and the `Sequences` it was trained on
+def case_study(model, # a trained DiffRec
+               data, # the `Sequences` it was trained on
                user:int, # a user id as in the dataset file
                movies:pd.DataFrame, # from `movie_table`
-               seeds=(0, 1, 2), k:int=5, last:int=10) -> dict:
+               seeds=(0, 1, 2), # one top-k list per seed
+               k:int=5, # items per list
+               last:int=10, # most recent items of the history shown
+              ) -> dict:
     "The user's last watched items, the top-k under each seed and averaged, with titles, genres and the target marked."
     pos = {u: i for i, u in enumerate(data.users)}
     if user not in pos: raise ValueError(f"user={user}: not in {data.name or 'the data'}")

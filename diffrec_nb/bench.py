@@ -41,7 +41,9 @@ def kernel_profile(fn, # one call, e.g. one training step
     return len(ev), sum(e.time_range.elapsed_us() for e in ev) / 1000  # a device event's time range is its run on the device
 
 # %% ../nbs/11_bench.ipynb #c517a979
-def epoch_rows(data:str|None, T:int) -> dict:
+def epoch_rows(data:str|None, # dataset name or file; None (or a missing file) gives {}
+               T:int, # row width (max_len)
+              ) -> dict:
     "Training rows per epoch of each model's default sampling on `data` ({} when it is not available)."
     from diffrec_nb.data import load_dataset, leave_one_out, training_samples
     try: tr = leave_one_out(load_dataset(data)).train if data else None
@@ -71,7 +73,12 @@ def _time_compiled(cfg:DiffRecConfig, x:torch.Tensor, dev:torch.device, reps:int
         t['train step: DiffRec, compiled, CUDA graph, bf16'] = _median_time(fns['train step: DiffRec, compiled, CUDA graph, bf16'], reps, 5, dev)
 
 def slice_batches(data:str|None, # dataset whose training prefixes are drawn; None (or missing): random lengths 2..T
-                  T:int, B:int, n:int=8, n_items:int=12101, seed:int=0) -> list:
+                  T:int, # row width (max_len)
+                  B:int, # rows per batch
+                  n:int=8, # batches
+                  n_items:int=12101, # items of the random rows
+                  seed:int=0, # seeds the batches
+                 ) -> list:
     "n batches of (B rows, their lengths on the host): real rows of `data`, so that cutting padding saves what it saves there."
     from diffrec_nb.data import load_dataset, leave_one_out, training_samples
     g = torch.Generator().manual_seed(seed)
@@ -84,8 +91,16 @@ def slice_batches(data:str|None, # dataset whose training prefixes are drawn; No
     return [(x, (x != 0).sum(1)) for x in rows.split(B)]
 
 def benchmark(quick:bool=False, # tiny sizes that run in seconds
-              d:int=256, T:int=50, B:int=256, n_items:int=12101, N:int=1000, n_layers:int=2, n_heads:int=2, seeds:int=10,
-              reps:int=10, device:str='auto',
+              d:int=256, # hidden size
+              T:int=50, # sequence length (max_len)
+              B:int=256, # rows per training step and per inference call
+              n_items:int=12101, # |V|, the width of the output layer
+              N:int=1000, # diffusion steps
+              n_layers:int=2, # Transformer layers
+              n_heads:int=2, # attention heads
+              seeds:int=10, # seeds of the multi-seed inference
+              reps:int=10, # timed repetitions of each operation (the median is kept)
+              device:str='auto', # 'auto' (CUDA when present), 'cpu' or 'cuda'
               epoch_data:str|None='beauty', # dataset whose training rows give the epoch-time estimate (None: skip)
               compiled:bool|None=None, # also time the DiffRec step with its DSR compiled (`compile_model`); None = on a GPU
               short:int=10, # also time 10-seed inference on rows cut to this width (what scoring by length saves); 0 = skip
@@ -193,7 +208,12 @@ def _jemalloc_loaded() -> bool:
     return 'jemalloc' in maps.read_text() if maps.exists() else False
 
 def step_seconds(model:str='sasrec', # 'sasrec' (SASRec-CE), 'dense' (the dense DiffRec) or 'diffrec' (the paper's)
-                 d:int=64, T:int=50, B:int=256, n_items:int=12101, reps:int=5) -> dict:
+                 d:int=64, # hidden size
+                 T:int=50, # sequence length (max_len)
+                 B:int=256, # rows per step
+                 n_items:int=12101, # |V|, the width of the output layer
+                 reps:int=5, # timed steps (the median is kept)
+                ) -> dict:
     "Median seconds of one training step of `model` in this process, and whether jemalloc is loaded here."
     torch.manual_seed(0)
     g = torch.Generator().manual_seed(0)
@@ -243,9 +263,12 @@ def _rss_gb() -> float:
     return int(next(l for l in Path('/proc/self/status').read_text().splitlines() if l.startswith('VmRSS')).split()[1]) / 1e6
 
 def split_memory(data:str='beauty', # dataset name or file
-                 d:int=64, split:int=4, # hidden size; slices per batch (`RunConfig.split`)
+                 d:int=64, # hidden size
+                 split:int=4, # slices per batch (`RunConfig.split`)
                  steps:int=300, # training steps (batches of 256 prefixes)
-                 data_dir:str|None=None, quick:bool=False) -> dict:
+                 data_dir:str|None=None, # where the datasets are (None: `get_data_dir()`)
+                 quick:bool=False, # tiny sizes on the generated sample, in seconds
+                ) -> dict:
     "Seconds and resident memory (GB, after the first step and after the last) of `steps` DiffRec steps in slices."
     from diffrec_nb.data import load_dataset, leave_one_out
     from diffrec_nb.train import split_step
@@ -282,9 +305,13 @@ def _peak_gb() -> float:
 def eval_memory(ranking:str='batches', # 'batches': `evaluate_model` as the trainer runs it; 'whole': all scores first, then ranked
                 data:str='beauty', # dataset name or file
                 model:str='diffrec', # 'diffrec', 'dense' or 'sasrec' (see `step_seconds`)
-                d:int=64, split:int=4, # hidden size; slices per batch (`RunConfig.split`)
-                rounds:int=3, steps:int=50, # rounds of `steps` training steps, each followed by a validation pass
-                data_dir:str|None=None, quick:bool=False) -> dict:
+                d:int=64, # hidden size
+                split:int=4, # slices per batch (`RunConfig.split`)
+                rounds:int=3, # rounds, each of training and a validation pass
+                steps:int=50, # training steps per round
+                data_dir:str|None=None, # where the datasets are (None: `get_data_dir()`)
+                quick:bool=False, # tiny sizes on the generated sample, in seconds
+               ) -> dict:
     "Resident memory (GB) after each round of training and validation, and the peak, ranking by batches or whole."
     from diffrec_nb.data import load_dataset, leave_one_out
     from diffrec_nb.train import split_step, _eval_kwargs, RunConfig
@@ -330,7 +357,8 @@ def split_benchmark(data:str='beauty', # dataset name or file
                     batches:int=20, # training steps timed per mode
                     eval_users:int=4096, # validation users scored per mode (several scoring batches of 1,024)
                     quick:bool=False, # tiny sizes on the generated sample, in seconds
-                    data_dir:str|None=None) -> pd.DataFrame:
+                    data_dir:str|None=None, # where the datasets are (None: `get_data_dir()`)
+                   ) -> pd.DataFrame:
     "Epoch and validation seconds with whole batches and with batches in slices, measured in one run on the CPU."
     from diffrec_nb.data import load_dataset, leave_one_out, length_slices
     from diffrec_nb.train import split_step, _eval_kwargs, RunConfig
@@ -358,7 +386,8 @@ def split_benchmark(data:str='beauty', # dataset name or file
     print(df.attrs['setup'])
     return df
 
-def split_speedup(df:pd.DataFrame) -> pd.DataFrame:
+def split_speedup(df:pd.DataFrame, # what `split_benchmark` returned
+                 ) -> pd.DataFrame:
     "Per model: whole-batch seconds divided by sliced seconds, for an epoch and a validation pass."
     r, b = df.xs(0, level='split'), df[df.index.get_level_values('split') > 0].droplevel('split')
     return pd.DataFrame({'mean width, whole': r['mean width'], 'mean width, slices': b['mean width'],

@@ -35,7 +35,8 @@ def _field_docs_src(src:str, # source text of a class body
             start = False
     return docs
 
-def field_docs(cls) -> dict:
+def field_docs(cls, # a dataclass (`RunConfig`, `DiffRecConfig`, `SASRecConfig`)
+              ) -> dict:
     "Field name -> its comment in the source of dataclass `cls` (continuation lines joined); '' where it has none."
     names = [f.name for f in dataclasses.fields(cls)]
     docs = _field_docs_src(inspect.getsource(cls), set(names))
@@ -135,7 +136,8 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/10_cli.ipynb #65b8771e
-def item_titles(data_dir=None) -> dict:
+def item_titles(data_dir=None, # where the ML-1M files are (None: `get_data_dir()`)
+               ) -> dict:
     "ML-1M item id -> 'Title (Genres)' (see `analysis.movie_table`); {} when the files are absent."
     m = movie_table(data_dir)
     return {int(i): f"{t} ({', '.join(g)})" for i, t, g in zip(m.index, m['title'], m['genres'])}
@@ -175,7 +177,8 @@ def _user_ids(values:list, raw_users:dict) -> list:
     return [int(v) for v in values]
 
 def compare_text(res:dict, # from `train.compare_runs` or `metrics.paired_test`
-                 a:str='A', b:str='B', # the two runs' names
+                 a:str='A', # name of the baseline run
+                 b:str='B', # name of the run compared with it
                 ) -> str:
     "The lines `compare` prints: both means, B − A with its interval and p-value, and a plain reading of them."
     m = res['metric']
@@ -199,7 +202,9 @@ def _runs_ranks(runs:list, which:str='test', data_dir:str|None=None) -> dict:
 
 def seeds_compare(runs_a:list, # run folders of model A (one per seed)
                   runs_b:list, # run folders of model B, all on the same users as A's
-                  metric:str='NDCG@10', which:str='test', data_dir:str|None=None,
+                  metric:str='NDCG@10', # 'NDCG@K' or 'HR@K'
+                  which:str='test', # 'valid' or 'test'
+                  data_dir:str|None=None, # where the datasets are (None: `get_data_dir()`)
                  ) -> dict:
     "`metrics.seed_test` over run folders: each run's `metric` from its stored ranks, A's runs against B's."
     ranks = _runs_ranks([*runs_a, *runs_b], which, data_dir)
@@ -225,7 +230,10 @@ def seeds_text(res:dict, # from `seeds_compare`
 
 def pairings_compare(runs_a:list, # run folders of model A (one per seed)
                      runs_b:list, # run folders of model B, all on the same users as A's
-                     metric:str='NDCG@10', which:str='test', n_boot:int=10_000, data_dir:str|None=None,
+                     metric:str='NDCG@10', # 'NDCG@K' or 'HR@K'
+                     which:str='test', # 'valid' or 'test'
+                     n_boot:int=10_000, # bootstrap resamples and sign flips, each
+                     data_dir:str|None=None, # where the datasets are (None: `get_data_dir()`)
                     ) -> pd.DataFrame:
     "The paired test of every run of B against every run of A, and of every two runs of one model (one set of draws)."
     ranks = _runs_ranks([*runs_a, *runs_b], which, data_dir)
@@ -278,7 +286,8 @@ def _train(args) -> pd.DataFrame:
     return pd.DataFrame({'valid': res['valid'], 'test': res['test']}).T
 
 # %% ../nbs/10_cli.ipynb #45e034b1
-def main(argv:list|None=None) -> int:
+def main(argv:list|None=None, # the arguments (None: the command line)
+        ) -> int:
     "Entry point of the `diffrec_nb` console script."
     args = _parser().parse_args(argv)
     try:

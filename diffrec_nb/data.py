@@ -109,7 +109,8 @@ def _next_item(cur:int, succ:np.ndarray, pop:np.ndarray, seen:set, p_follow:floa
 # %% ../nbs/02_data.ipynb #bd04b5b1
 def make_synthetic(n_users:int=2000, # number of users
                    n_items:int=300, # number of items
-                   min_len:int=5, max_len:int=30, # sequence lengths are uniform in [min_len, max_len]
+                   min_len:int=5, # shortest sequence (lengths are uniform in [min_len, max_len])
+                   max_len:int=30, # longest sequence
                    n_succ:int=3, # successors of each item in the planted Markov chain
                    p_follow:float=0.8, # probability that the next item follows the chain
                    zipf:float=1.1, # exponent of the popularity noise
@@ -146,7 +147,9 @@ def atomic_write(path:str|Path, # file to (over)write
         Path(tmpname).unlink(missing_ok=True); raise
     return path
 
-def write_sequences(data:Sequences, path:str|Path) -> Path:
+def write_sequences(data:Sequences, # the sequences to write
+                    path:str|Path, # the file to write
+                   ) -> Path:
     "Write `data` in the S3-Rec format (gzipped when `path` ends in .gz), atomically."
     text = ''.join(f"{u} {' '.join(map(str, s))}\n" for u, s in zip(data.users, data.seqs)).encode()
     if str(path).endswith('.gz'): text = gzip.compress(text, mtime=0)
@@ -180,7 +183,8 @@ class Split:
     @property
     def unk(self): return self.n_items + 1
 
-def leave_one_out(data:Sequences) -> Split:
+def leave_one_out(data:Sequences, # sequences of at least 3 items each
+                 ) -> Split:
     "Last item for test, second-to-last for validation, the rest for training (Section 5.1.2)."
     short = [(u, len(x)) for u, x in zip(data.users, data.seqs) if len(x) < 3]
     if short: raise DataError(f"{data.name}: leave-one-out needs at least 3 items per user; user {short[0][0]} has {short[0][1]}"
@@ -260,14 +264,17 @@ PAPER_TABLE1 = pd.DataFrame(  # Table 1 of the paper, for comparison only
     {'users': [22363, 19412, 6040], 'items': [12101, 11924, 3953], 'actions': [198502, 167597, 1000209],
      'avg_len': [8.9, 8.6, 163.5], 'sparsity': [0.9993, 0.9993, 0.9581]}, index=['beauty', 'toys', 'ml-1m'])
 
-def dataset_stats(data:Sequences) -> dict:
+def dataset_stats(data:Sequences, # the dataset to measure
+                 ) -> dict:
     "Users, items, actions, average length and sparsity of a dataset, as in Table 1."
     items = len({i for s in data.seqs for i in s})
     actions = sum(map(len, data.seqs))
     return dict(users=len(data), items=items, actions=actions, avg_len=actions / len(data),
                 sparsity=1 - actions / (len(data) * items))
 
-def table1(names=('beauty', 'toys', 'ml-1m'), data_dir=None) -> pd.DataFrame:
+def table1(names=('beauty', 'toys', 'ml-1m'), # datasets to measure, if their files are present
+           data_dir=None, # where the files are (None: `get_data_dir()`)
+          ) -> pd.DataFrame:
     "Table 1 measured from the files in the data directory (datasets that are missing are left out)."
     rows = {}
     for n in names:
@@ -276,7 +283,8 @@ def table1(names=('beauty', 'toys', 'ml-1m'), data_dir=None) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient='index')
 
 # %% ../nbs/02_data.ipynb #ac30f1e0
-def read_amazon_reviews(path:str|Path) -> pd.DataFrame:
+def read_amazon_reviews(path:str|Path, # a `reviews_<category>_5.json.gz` file
+                       ) -> pd.DataFrame:
     "(user, item, time) rows from an Amazon 2014 review file (`reviews_*_5.json.gz`), in file order."
     path, rows = Path(path), []
     with _open_text(path) as f:
@@ -292,7 +300,8 @@ def read_amazon_reviews(path:str|Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=['user', 'item', 'time'])
 
 # %% ../nbs/02_data.ipynb #a9e6c460
-def read_ml1m_ratings(path:str|Path) -> pd.DataFrame:
+def read_ml1m_ratings(path:str|Path, # `ratings.dat`, or `ml-1m.zip` holding it
+                     ) -> pd.DataFrame:
     "(user, item, time) rows from MovieLens-1M `ratings.dat`, or from `ml-1m.zip` holding it, in file order."
     path = Path(path)
     if path.suffix == '.zip':
@@ -309,7 +318,9 @@ def read_ml1m_ratings(path:str|Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=['user', 'item', 'time'])
 
 # %% ../nbs/02_data.ipynb #8071a7c6
-def k_core(df:pd.DataFrame, k:int=5) -> pd.DataFrame:
+def k_core(df:pd.DataFrame, # (user, item, time) rows
+           k:int=5, # minimum interactions of every kept user and item
+          ) -> pd.DataFrame:
     "Keep users and items with at least `k` interactions, repeating until nothing changes."
     while True:
         keep = df['user'].map(df['user'].value_counts()).ge(k) & df['item'].map(df['item'].value_counts()).ge(k)
@@ -325,7 +336,8 @@ def _raw_order(ids) -> list:
 # %% ../nbs/02_data.ipynb #665eab5c
 def build_sequences(df:pd.DataFrame, # (user, item, time) rows in raw-file order
                     k:int|None=5, # k-core filter; None keeps everything
-                    name:str='') -> tuple:
+                    name:str='', # the dataset's name, kept in the result
+                   ) -> tuple:
     "Chronological sequences with ids remapped from 1; returns (Sequences, user_map, item_map)."
     df = df.reset_index(drop=True).drop_duplicates(['user', 'item'], keep='first')
     if k: df = k_core(df, k)
@@ -362,7 +374,12 @@ def _digest(path:Path, algo:str) -> str:
         for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
     return h.hexdigest()
 
-def download(url:str, dest:str|Path, sha256:str|None=None, md5:str|None=None, timeout:float=60) -> Path:
+def download(url:str, # where to fetch the file from
+             dest:str|Path, # the file to write (its folder is created)
+             sha256:str|None=None, # expected SHA-256 hex digest; None skips that check
+             md5:str|None=None, # expected MD5 hex digest; None skips that check
+             timeout:float=60, # seconds to wait for the server
+            ) -> Path:
     "Download `url` to `dest` atomically, verifying the checksum(s) given; returns `dest`."
     dest = Path(dest); dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmpname = tempfile.mkstemp(dir=dest.parent, prefix=f'.{dest.name}.', suffix='.part'); tmpfile = Path(tmpname)
@@ -452,7 +469,8 @@ def read_interactions(path:str|Path, # a CSV/TSV file (plain or .gz) with a head
     return pd.DataFrame({'user': df[user].str.strip(), 'item': df[item].str.strip(), 'time': t}).reset_index(drop=True)
 
 # %% ../nbs/02_data.ipynb #6f2ac590
-def map_paths(data_path:str|Path) -> tuple:
+def map_paths(data_path:str|Path, # the S3-Rec file (.txt or .txt.gz)
+             ) -> tuple:
     "The item and user maps beside an S3-Rec file: `<name>_item_map.tsv`, `<name>_user_map.tsv` (name: without .txt[.gz])."
     p = Path(data_path); base = Path(p.name.removesuffix('.gz')).stem
     return p.parent/f'{base}_item_map.tsv', p.parent/f'{base}_user_map.tsv'
@@ -468,7 +486,9 @@ def _filter_for_split(df:pd.DataFrame, k:int|None, min_len:int=3) -> pd.DataFram
 
 def convert_interactions(path:str|Path, # your interaction log (see `read_interactions`)
                          out:str|Path, # the S3-Rec file to write (gzipped when it ends in .gz)
-                         user:str='user', item:str='item', time:str|None='time', # column names (see `read_interactions`)
+                         user:str='user', # name of the user column
+                         item:str='item', # name of the item column
+                         time:str|None='time', # name of the time column; None: each user's lines are in time order already
                          sep:str|None=None, # column separator (see `read_interactions`)
                          k:int|None=5, # k-core filter (users and items with at least k interactions); None or 0 keeps all
                         ) -> dict:

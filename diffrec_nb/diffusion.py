@@ -25,7 +25,8 @@ class DiffusionSchedule:
         self.alpha_bar = torch.cumprod(self.alpha, 0)            # ᾱ_0 = 1
         self.alpha_bar_prev = torch.cat([self.alpha_bar.new_ones(1), self.alpha_bar[:-1]])  # ᾱ_{n-1}
     def __repr__(self): return f"DiffusionSchedule({self.name or 'custom'}, N={self.N})"
-    def to(self, device) -> 'DiffusionSchedule':
+    def to(self, device, # a torch device or its name
+          ) -> 'DiffusionSchedule':
         "Move every buffer to `device`, in place (a model keeps its schedule beside its weights: no copy per step)."
         for k in ('beta', 'alpha', 'alpha_bar', 'alpha_bar_prev'): setattr(self, k, getattr(self, k).to(device))
         return self
@@ -37,18 +38,24 @@ def _at(x:torch.Tensor, n, like:torch.Tensor) -> torch.Tensor:
     return v.reshape(v.shape + (1,) * (like.ndim - v.ndim)).to(like.dtype)
 
 # %% ../nbs/00_diffusion.ipynb #02e33b3e
-def q_step(s:DiffusionSchedule, h_prev:torch.Tensor, # (B, ...) h^{n-1}
+def q_step(s:DiffusionSchedule, # the noise schedule
+           h_prev:torch.Tensor, # (B, ...) h^{n-1}
            n, # step(s) n >= 1: an int or a (B,) tensor
-           noise:torch.Tensor|None=None, generator:torch.Generator|None=None) -> torch.Tensor:
+           noise:torch.Tensor|None=None, # ε ~ N(0, I) of the shape of `h_prev`; drawn when None
+           generator:torch.Generator|None=None, # draws `noise` when it is None
+          ) -> torch.Tensor:
     "One forward step hⁿ⁻¹ → hⁿ."
     # Eq. (1): q(h^n | h^{n-1}) = N(sqrt(1 - beta_n) h^{n-1}, beta_n I)
     if noise is None: noise = torch.randn(h_prev.shape, generator=generator, dtype=h_prev.dtype, device=h_prev.device)
     return _at(s.alpha, n, h_prev).sqrt() * h_prev + _at(s.beta, n, h_prev).sqrt() * noise
 
 # %% ../nbs/00_diffusion.ipynb #e2adaa19
-def q_sample(s:DiffusionSchedule, h0:torch.Tensor, # (B, ...) clean data
+def q_sample(s:DiffusionSchedule, # the noise schedule
+             h0:torch.Tensor, # (B, ...) clean data
              n, # step(s): an int or a (B,) tensor
-             noise:torch.Tensor|None=None, generator:torch.Generator|None=None) -> torch.Tensor:
+             noise:torch.Tensor|None=None, # ε ~ N(0, I) of the shape of `h0`; drawn when None
+             generator:torch.Generator|None=None, # draws `noise` when it is None
+            ) -> torch.Tensor:
     "Draw hⁿ ~ q(hⁿ | h⁰) in one step."
     # Eq. (2): h^n = sqrt(alpha_bar_n) h^0 + sqrt(1 - alpha_bar_n) eps
     if noise is None: noise = torch.randn(h0.shape, generator=generator, dtype=h0.dtype, device=h0.device)
@@ -56,7 +63,11 @@ def q_sample(s:DiffusionSchedule, h0:torch.Tensor, # (B, ...) clean data
     return ab.sqrt() * h0 + (1 - ab).sqrt() * noise
 
 # %% ../nbs/00_diffusion.ipynb #d6bb5907
-def q_posterior(s:DiffusionSchedule, h0:torch.Tensor, hn:torch.Tensor, n) -> tuple:
+def q_posterior(s:DiffusionSchedule, # the noise schedule
+                h0:torch.Tensor, # (B, ...) clean data
+                hn:torch.Tensor, # (B, ...) its noised version at step n
+                n, # step(s) n >= 1: an int or a (B,) tensor
+               ) -> tuple:
     "Mean and variance of q(hⁿ⁻¹ | hⁿ, h⁰)."
     # Eq. (3): mu_n = sqrt(ab_{n-1}) beta_n / (1 - ab_n) h^0 + sqrt(alpha_n) (1 - ab_{n-1}) / (1 - ab_n) h^n
     ab, ab_prev, beta = _at(s.alpha_bar, n, hn), _at(s.alpha_bar_prev, n, hn), _at(s.beta, n, hn)
@@ -64,8 +75,10 @@ def q_posterior(s:DiffusionSchedule, h0:torch.Tensor, hn:torch.Tensor, n) -> tup
     return mean, (1 - ab_prev) / (1 - ab) * beta  # Eq. (3): beta_tilde_n
 
 # %% ../nbs/00_diffusion.ipynb #6edf2b46
-def p_mean_variance(s:DiffusionSchedule, h0_pred:torch.Tensor, # f_θ(hⁿ, n), the predicted h⁰
-                    hn:torch.Tensor, n,
+def p_mean_variance(s:DiffusionSchedule, # the noise schedule
+                    h0_pred:torch.Tensor, # f_θ(hⁿ, n), the predicted h⁰
+                    hn:torch.Tensor, # (B, ...) the current noisy hⁿ
+                    n, # step(s) n >= 1: an int or a (B,) tensor
                     var:str='beta', # 'beta' (Σ = βₙI, the paper) or 'beta_tilde' (Σ = β̃ₙI)
                    ) -> tuple:
     "Mean and variance of p_θ(hⁿ⁻¹ | hⁿ) from a predicted h⁰."
@@ -74,8 +87,14 @@ def p_mean_variance(s:DiffusionSchedule, h0_pred:torch.Tensor, # f_θ(hⁿ, n), 
     if var not in ('beta', 'beta_tilde'): raise ValueError(f"var={var!r}: expected 'beta' or 'beta_tilde'")
     return mean, (_at(s.beta, n, hn) if var == 'beta' else beta_tilde)  # Eq. (4): Sigma_theta = beta_n I
 
-def p_sample(s:DiffusionSchedule, h0_pred:torch.Tensor, hn:torch.Tensor, n:int, var:str='beta',
-             noise:torch.Tensor|None=None, generator:torch.Generator|None=None) -> torch.Tensor:
+def p_sample(s:DiffusionSchedule, # the noise schedule
+             h0_pred:torch.Tensor, # f_θ(hⁿ, n), the predicted h⁰
+             hn:torch.Tensor, # (B, ...) the current noisy hⁿ
+             n:int, # the current step, N down to 1
+             var:str='beta', # 'beta' (Σ = βₙI, the paper) or 'beta_tilde' (Σ = β̃ₙI)
+             noise:torch.Tensor|None=None, # z ~ N(0, I) of the shape of `hn`; drawn when None
+             generator:torch.Generator|None=None, # draws `noise` when it is None
+            ) -> torch.Tensor:
     "Draw hⁿ⁻¹ ~ p_θ(hⁿ⁻¹ | hⁿ); at n = 1 return the mean (no noise is added at the last step)."
     # Eq. (4): h^{n-1} = mu_theta + sqrt(Sigma_theta) z
     mean, v = p_mean_variance(s, h0_pred, hn, n, var)
@@ -84,18 +103,30 @@ def p_sample(s:DiffusionSchedule, h0_pred:torch.Tensor, hn:torch.Tensor, n:int, 
     return mean + v.sqrt() * noise
 
 # %% ../nbs/00_diffusion.ipynb #5d3e3412
-def normal_kl(mean1:torch.Tensor, var1:torch.Tensor, mean2:torch.Tensor, var2:torch.Tensor) -> torch.Tensor:
+def normal_kl(mean1:torch.Tensor, # mean of the first Gaussian
+              var1:torch.Tensor, # its variance (per dimension)
+              mean2:torch.Tensor, # mean of the second Gaussian
+              var2:torch.Tensor, # its variance (per dimension)
+             ) -> torch.Tensor:
     "KL(N(mean1, var1) || N(mean2, var2)) for diagonal Gaussians, summed over the last dimension."
     return 0.5 * (torch.log(var2 / var1) + (var1 + (mean1 - mean2) ** 2) / var2 - 1).sum(-1)
 
-def vlb_term(s:DiffusionSchedule, h0:torch.Tensor, hn:torch.Tensor, n:int, h0_pred:torch.Tensor, var:str='beta') -> torch.Tensor:
+def vlb_term(s:DiffusionSchedule, # the noise schedule
+             h0:torch.Tensor, # (B, d) clean data
+             hn:torch.Tensor, # (B, d) its noised version at step n
+             n:int, # the step, 2 <= n <= N
+             h0_pred:torch.Tensor, # f_θ(hⁿ, n), the model's h⁰
+             var:str='beta', # 'beta' (Σ = βₙI, the paper) or 'beta_tilde' (Σ = β̃ₙI)
+            ) -> torch.Tensor:
     "The VLB term Lₙ (2 ≤ n ≤ N) of Eq. 5: KL between the true posterior and the model's reverse step."
     # Eq. (5): L_n = KL(q(h^{n-1} | h^n, h^0) || p_theta(h^{n-1} | h^n))
     m_q, v_q = q_posterior(s, h0, hn, n)
     m_p, v_p = p_mean_variance(s, h0_pred, hn, n, var)
     return normal_kl(m_q, v_q.expand_as(m_q), m_p, v_p.expand_as(m_p))
 
-def prior_kl(s:DiffusionSchedule, h0:torch.Tensor) -> torch.Tensor:
+def prior_kl(s:DiffusionSchedule, # the noise schedule
+             h0:torch.Tensor, # (B, d) clean data
+            ) -> torch.Tensor:
     "L_N of Eq. 5: KL(q(h^N | h^0) || N(0, I)); small when the schedule destroys the signal."
     ab = s.alpha_bar[s.N].to(h0.dtype)
     return normal_kl(ab.sqrt() * h0, (1 - ab).expand_as(h0), torch.zeros_like(h0), torch.ones_like(h0))
@@ -113,9 +144,10 @@ def step_embedding(n:torch.Tensor, # (B,) diffusion steps
 
 # %% ../nbs/00_diffusion.ipynb #fd5328ef
 def ring_data(n:int=2000, # points
-              k:int=8, # blobs on the unit circle
+              k:int=8, # blobs, evenly spaced on a ring of radius 2
               std:float=0.08, # blob width
-              generator:torch.Generator|None=None) -> torch.Tensor:
+              generator:torch.Generator|None=None, # draws the blobs and the points (default: the global RNG)
+             ) -> torch.Tensor:
     "A 2-D point cloud: `k` Gaussian blobs on a ring of radius 2."
     c = torch.randint(0, k, (n,), generator=generator)
     ang = 2 * math.pi * c / k
@@ -123,15 +155,26 @@ def ring_data(n:int=2000, # points
 
 class ToyDenoiser(nn.Module):
     "A small MLP f_θ(hⁿ, n) that predicts h⁰ from a 2-D noised point and its step embedding."
-    def __init__(self, N:int, hidden:int=128, d_step:int=32):
+    def __init__(self, N:int, # number of diffusion steps
+                 hidden:int=128, # width of the hidden layers
+                 d_step:int=32, # size of the sinusoidal step embedding
+                ):
         super().__init__(); self.d_step = d_step
         self.net = nn.Sequential(nn.Linear(2 + d_step, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(),
                                  nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, 2))
-    def forward(self, hn:torch.Tensor, n:torch.Tensor) -> torch.Tensor:
+    def forward(self, hn:torch.Tensor, # (B, 2) noisy points
+                n:torch.Tensor, # (B,) their diffusion steps
+               ) -> torch.Tensor:
         return self.net(torch.cat([hn, step_embedding(n, self.d_step)], 1))
 
 # %% ../nbs/00_diffusion.ipynb #a8df7044
-def train_toy(s:DiffusionSchedule, data:torch.Tensor, steps:int=3000, batch:int=256, lr:float=2e-3, seed:int=0) -> tuple:
+def train_toy(s:DiffusionSchedule, # the noise schedule
+              data:torch.Tensor, # (M, 2) training points, e.g. `ring_data()`
+              steps:int=3000, # optimiser steps
+              batch:int=256, # points per step
+              lr:float=2e-3, # Adam learning rate
+              seed:int=0, # seeds the weights, batches, steps and noise
+             ) -> tuple:
     "Train a `ToyDenoiser` with the h⁰-prediction MSE, one uniform n per example; returns (model, losses)."
     torch.manual_seed(seed); g = torch.Generator().manual_seed(seed)
     model, losses = ToyDenoiser(s.N), []
@@ -145,7 +188,12 @@ def train_toy(s:DiffusionSchedule, data:torch.Tensor, steps:int=3000, batch:int=
 
 # %% ../nbs/00_diffusion.ipynb #e35864ee
 @torch.no_grad()
-def sample_chain(s:DiffusionSchedule, f, shape:tuple, generator:torch.Generator|None=None, var:str='beta') -> torch.Tensor:
+def sample_chain(s:DiffusionSchedule, # the noise schedule
+                 f, # the denoiser: f(hn, n) -> predicted h⁰
+                 shape:tuple, # (B, ...) of the samples
+                 generator:torch.Generator|None=None, # draws hᴺ and every step's noise
+                 var:str='beta', # 'beta' (Σ = βₙI, the paper) or 'beta_tilde' (Σ = β̃ₙI)
+                ) -> torch.Tensor:
     "Full reverse chain from hᴺ ~ N(0, I) down to h⁰ with an h⁰-predicting `f(hn, n)`."
     h = torch.randn(shape, generator=generator)
     for n in range(s.N, 0, -1):
@@ -154,6 +202,10 @@ def sample_chain(s:DiffusionSchedule, f, shape:tuple, generator:torch.Generator|
     return h
 
 @torch.no_grad()
-def sample_one_step(s:DiffusionSchedule, f, shape:tuple, generator:torch.Generator|None=None) -> torch.Tensor:
+def sample_one_step(s:DiffusionSchedule, # the noise schedule
+                    f, # the denoiser: f(hn, n) -> predicted h⁰
+                    shape:tuple, # (B, ...) of the samples
+                    generator:torch.Generator|None=None, # draws hᴺ
+                   ) -> torch.Tensor:
     "One prediction: h⁰ ≈ f(hᴺ, N) with hᴺ ~ N(0, I)."
     return f(torch.randn(shape, generator=generator), torch.full((shape[0],), s.N))

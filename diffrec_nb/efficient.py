@@ -19,7 +19,8 @@ __all__ = ['draw_index', 'ImportanceSampler', 'sampler_for', 'train_step', 'mode
 # %% ../nbs/05_efficient.ipynb #6154e5ab
 def draw_index(p:torch.Tensor, # (K,) probabilities (need not sum to one)
                B:int, # draws
-               generator:torch.Generator|None=None) -> torch.Tensor:
+               generator:torch.Generator|None=None, # draws the uniforms that are inverted (on `p`'s device)
+              ) -> torch.Tensor:
     "B indices drawn with replacement from p by inverting its cumulative sum; pure tensor ops, no host sync."
     c = p.cumsum(0)
     u = torch.rand(B, generator=generator, device=p.device, dtype=p.dtype) * c[-1]
@@ -46,7 +47,8 @@ class ImportanceSampler:
 
     def _warm(self) -> torch.Tensor: return (self.count[self.n_min:] >= self.history).all()
 
-    def to(self, device) -> 'ImportanceSampler':
+    def to(self, device, # the training device; None keeps the current one
+          ) -> 'ImportanceSampler':
         "Keep the loss history on `device` (the training device), so that sampling and updating never copy to the host."
         if device is not None and self.losses.device != torch.device(device):
             self.losses, self.count = self.losses.to(device), self.count.to(device)
@@ -61,13 +63,18 @@ class ImportanceSampler:
         p = w / w.sum()                                      # NaN before any loss is stored; torch.where then picks `uniform`
         return torch.where(self._warm(), p * (1 - self.uniform_prob) + self.uniform_prob * uniform, uniform)
 
-    def sample(self, B:int, generator:torch.Generator|None=None, device=None) -> tuple:
+    def sample(self, B:int, # steps to draw
+               generator:torch.Generator|None=None, # draws the steps
+               device=None, # where to draw them; None: where the history is
+              ) -> tuple:
         "(n, weight): B steps in 1..N and their weights 1/(N p_n), drawn on `device`."
         p = self.to(device).probs()
         idx = torch.multinomial(p, B, replacement=True, generator=generator) if p.device.type == 'cpu' else draw_index(p, B, generator)
         return idx + 1, (1 / (self.N * p[idx])).float()
 
-    def update(self, n:torch.Tensor, losses:torch.Tensor):
+    def update(self, n:torch.Tensor, # (B,) the steps `sample` drew
+               losses:torch.Tensor, # (B,) their per-example losses L_n
+              ):
         "Record per-example losses L_n in each step's ring buffer (Algorithm 1, line 15); vectorised, no host sync."
         n, l = n.to(self.losses.device), losses.detach().to(self.losses)
         order = torch.argsort(n, stable=True); n, l = n[order], l[order]
@@ -80,10 +87,13 @@ class ImportanceSampler:
         self.count += in_batch
 
     def state_dict(self) -> dict: return dict(losses=self.losses.clone(), count=self.count.clone())
-    def load_state_dict(self, d:dict): self.losses, self.count = d['losses'].clone(), d['count'].clone()
+    def load_state_dict(self, d:dict, # what `state_dict` returned
+                       ):
+        self.losses, self.count = d['losses'].clone(), d['count'].clone()
 
 # %% ../nbs/05_efficient.ipynb #68402f52
-def sampler_for(cfg:DiffRecConfig) -> ImportanceSampler:
+def sampler_for(cfg:DiffRecConfig, # a DiffRec config: its `N`, `step_sampling`, `history`, `uniform_prob` and `n_min_frac`
+               ) -> ImportanceSampler:
     "The step sampler a config asks for."
     return ImportanceSampler(cfg.N, cfg.history, cfg.uniform_prob, cfg.step_sampling, math.ceil(cfg.n_min_frac * cfg.N))
 
@@ -96,10 +106,13 @@ def sampler(self:DiffRec) -> ImportanceSampler:
 @patch
 def get_extra_state(self:DiffRec): return self.sampler.state_dict()
 @patch
-def set_extra_state(self:DiffRec, state): self.sampler.load_state_dict(state)
+def set_extra_state(self:DiffRec, state, # the step sampler's state, from `get_extra_state`
+                   ):
+    self.sampler.load_state_dict(state)
 
 @patch
-def training_loss(self:DiffRec, x:torch.Tensor, generator:torch.Generator|None=None,
+def training_loss(self:DiffRec, x:torch.Tensor, # (B, T) training rows (see `loss`)
+                  generator:torch.Generator|None=None, # draws the steps and the noise
                   batch_totals:tuple|None=None, # (rows, targets) of the whole batch when x is one slice of it (see `loss`)
                  ) -> dict:
     "Algorithm 1, lines 3-12 on a batch of training rows: draw n ~ p_n, return the weighted loss and its parts."
@@ -107,12 +120,16 @@ def training_loss(self:DiffRec, x:torch.Tensor, generator:torch.Generator|None=N
     return self.loss(x, n, w, generator=generator, batch_totals=batch_totals) | {'n': n}  # lines 4-12
 
 @patch
-def after_step(self:DiffRec, out:dict):
+def after_step(self:DiffRec, out:dict, # what `training_loss` returned: its steps `n` and per-row `mse`
+              ):
     "Algorithm 1, line 15: update the loss history."
     self.sampler.update(out['n'], out['mse'])
 
-def train_step(model, opt:torch.optim.Optimizer, x:torch.Tensor, # (B, T) training rows
-               generator:torch.Generator|None=None) -> dict:
+def train_step(model, # any model with `training_loss(x, generator)` and `after_step(out)` (DiffRec, SASRec)
+               opt:torch.optim.Optimizer, # the model's optimiser
+               x:torch.Tensor, # (B, T) training rows
+               generator:torch.Generator|None=None, # draws DiffRec's steps and noise
+              ) -> dict:
     "One optimisation step for any model with `training_loss` and `after_step` (Algorithm 1 for DiffRec)."
     out = model.training_loss(x, generator)
     opt.zero_grad(set_to_none=True); out['loss'].backward(); opt.step()         # Algorithm 1, line 13
@@ -167,7 +184,7 @@ def infer_one_step(self:DiffRec, rows:torch.Tensor, # (B, T) inference rows endi
 def score_iter(self:DiffRec, histories:list, # item-id lists, oldest first
                method:str='one_step', # 'one_step' (Algorithm 3) or 'chain' (Algorithm 2)
                seeds:list|None=None, # seeds for Algorithm 3; the first seed is used by Algorithm 2
-               batch_size:int=1024,
+               batch_size:int=1024, # histories scored at once
                by_length:bool=False, # score histories of similar length together, cut of their leading padding (faster; other noise draws)
               ):
     "Yield (indices, item probabilities) for one batch of `histories` at a time."
@@ -182,18 +199,26 @@ def score_iter(self:DiffRec, histories:list, # item-id lists, oldest first
     finally: self.train(was)
 
 @patch
-def score(self:DiffRec, histories:list, **kwargs) -> torch.Tensor:
+def score(self:DiffRec, histories:list, # item-id lists, oldest first
+          **kwargs, # options of `score_iter` (method, seeds, batch_size, by_length)
+         ) -> torch.Tensor:
     "Item probabilities for each history, (len(histories), n_items+2); options as in `score_iter`."
     return collect_scores(self.score_iter(histories, **kwargs), len(histories), self.cfg.n_items + 2, next(self.parameters()).device)
 
 @patch
-def recommend(self:DiffRec, histories:list, k:int=10, exclude_history:bool=True, **kwargs) -> torch.Tensor:
+def recommend(self:DiffRec, histories:list, # item-id lists, oldest first
+              k:int=10, # items recommended per history
+              exclude_history:bool=True, # never recommend an item already in the history
+              **kwargs, # options of `score_iter` (method, seeds, batch_size, by_length)
+             ) -> torch.Tensor:
     "Top-k item ids for each history (by default never an item already in it), (len(histories), k); see `metrics.top_k`."
     return top_k(self.score(histories, **kwargs), histories if exclude_history else None, k)
 
 # %% ../nbs/05_efficient.ipynb #e5640d28
 def model_ranks(model, # any model with `score(histories, **kwargs)` (DiffRec, SASRec)
-                split:Split, which:str='valid', exclude_history:bool=False,
+                split:Split, # a leave-one-out split
+                which:str='valid', # 'valid' or 'test' targets
+                exclude_history:bool=False, # drop each user's history items from the ranking
                 **score_kwargs, # e.g. method='chain', seeds=range(10) for DiffRec
                ) -> torch.Tensor:
     "Each validation or test user's 0-based target rank among all items (for `metrics.paired_test`)."
@@ -203,15 +228,21 @@ def model_ranks(model, # any model with `score(histories, **kwargs)` (DiffRec, S
     return full_ranks(DenseScorer(model.score(hist, **score_kwargs)), tgt, split.n_items, exclude=hist if exclude_history else None)
 
 def evaluate_model(model, # any model with `score(histories, **kwargs)` (DiffRec, SASRec)
-                   split:Split, which:str='valid', exclude_history:bool=False, ks=(5, 10, 20),
+                   split:Split, # a leave-one-out split
+                   which:str='valid', # 'valid' or 'test' targets
+                   exclude_history:bool=False, # drop each user's history items from the ranking
+                   ks=(5, 10, 20), # cut-offs K
                    **score_kwargs, # e.g. method='chain', seeds=range(10) for DiffRec
                   ) -> dict:
     "HR/NDCG@K of a model on the validation or test targets of `split`, full ranking."
     return rank_metrics(model_ranks(model, split, which, exclude_history, **score_kwargs), ks)
 
 # %% ../nbs/05_efficient.ipynb #89f2fd3d
-def fit_small(model:DiffRec, rows:torch.Tensor, # (S, T) training rows
-              epochs:int=1, seed:int=0, log_every:int=0) -> list:
+def fit_small(model:DiffRec, # the DiffRec to train, in place
+              rows:torch.Tensor, # (S, T) training rows
+              epochs:int=1, # passes over `rows`
+              seed:int=0, # seeds the batch order, the steps and the noise
+             ) -> list:
     "Train with Algorithm 1 for a few epochs (no validation); returns the per-step loss records."
     g = torch.Generator().manual_seed(seed)
     opt, log = torch.optim.Adam(model.parameters(), lr=model.cfg.lr), []
@@ -224,9 +255,11 @@ def fit_small(model:DiffRec, rows:torch.Tensor, # (S, T) training rows
 
 # %% ../nbs/05_efficient.ipynb #426e2d08
 @torch.no_grad()
-def step_diagnostics(model:DiffRec, rows:torch.Tensor, # (S, T) training-style rows
+def step_diagnostics(model:DiffRec, # a DiffRec, usually trained
+                     rows:torch.Tensor, # (S, T) training-style rows
                      ns:list, # diffusion steps to probe
-                     seed:int=0) -> 'pd.DataFrame':
+                     seed:int=0, # seeds the noise: the same draw at every n
+                    ) -> 'pd.DataFrame':
     "MSE, Rec loss and top-1 accuracy of the prediction from the target noised to each step n."
     import pandas as pd
     was = model.training; model.eval(); out = []

@@ -22,7 +22,10 @@ __all__ = ['RESULTS', 'TIED', 'DENSE', 'DENSE_NAME', 'GRIDS', 'PAPER_TABLE2', 'H
 # %% ../nbs/08_experiments.ipynb #3631eca9
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results' if '__file__' in globals() else Path('results')  # the results store
 
-def run_spec(name:str, model:str, run:dict|None=None, cfg:dict|None=None,
+def run_spec(name:str, # the run's name, unique within its grid and dataset
+             model:str, # 'diffrec', 'sasrec' or 'poprec'
+             run:dict|None=None, # `RunConfig` overrides (data, max_users, epochs, ...)
+             cfg:dict|None=None, # model-config overrides (d, rec_from, ...)
              continues:str|None=None, # the name of a shorter run of the same grid that this one trains further
             ) -> dict:
     "One run of a grid: a name, the model, RunConfig overrides and model-config overrides."
@@ -286,7 +289,8 @@ def _row(grid:str, spec:dict, res:dict) -> dict:
                 train_loss_curve=json.dumps([round(l['train_loss'], 3) for l in res.get('log', [])]),
                 overrides=json.dumps(spec['cfg'], sort_keys=True))
 
-def load_results(path:str|Path) -> pd.DataFrame:
+def load_results(path:str|Path, # a grid's results CSV
+                ) -> pd.DataFrame:
     "The results store as a DataFrame (empty when the file does not exist yet)."
     path = Path(path)
     if not path.exists(): return pd.DataFrame(columns=['grid', 'name', 'data', 'dataset'])
@@ -297,12 +301,15 @@ def load_results(path:str|Path) -> pd.DataFrame:
 
 # %% ../nbs/08_experiments.ipynb #904551ea
 def ranks_path(results:str|Path, # the grid's results CSV
-               grid:str, spec:dict) -> Path:
+               grid:str, # the grid's name
+               spec:dict, # one of its runs (`run_spec`)
+              ) -> Path:
     "The ranks file of the users `spec` runs on: ranks/GRID-<data>[-<K>users-seed<S>].csv.gz beside `results` (S: its users_seed)."
     data, k, seed = str(spec['run'].get('data', 'sample')).replace('/', '-'), spec['run'].get('max_users'), spec['run'].get('users_seed', 0)
     return Path(results).parent/'ranks'/(f'{grid}-{data}' + (f'-{k}users-seed{seed}' if k else '') + '.csv.gz')
 
-def load_ranks(path:str|Path) -> pd.DataFrame:
+def load_ranks(path:str|Path, # a ranks file (`ranks_path`)
+              ) -> pd.DataFrame:
     "A ranks file: one row per user, one column of 0-based test ranks per run (empty when the file does not exist)."
     return pd.read_csv(path) if Path(path).exists() else pd.DataFrame()
 
@@ -317,7 +324,7 @@ def _store_ranks(path:Path, name:str, ranks:torch.Tensor):
 def compare_stored_pairs(grid:str, # a key of GRIDS, or any name when `specs` is given
                          pairs:list, # (a, b) run names of the grid: a baseline and the run compared with it
                          metrics:str|list='NDCG@10', # a metric ('NDCG@K' or 'HR@K') or several: each pair is tested in each
-                         n_boot:int=10_000,
+                         n_boot:int=10_000, # bootstrap resamples and sign flips, each
                          results:str|Path|None=None, # the grid's CSV (default: nbs/results/GRID.csv)
                          specs:list|None=None, # the runs (default: GRIDS[grid])
                          data:str|None=None, # the dataset, needed where the grid has runs of that name on several (table2-gpu, paired-cpu)
@@ -343,8 +350,10 @@ def compare_stored_pairs(grid:str, # a key of GRIDS, or any name when `specs` is
     return paired_tests([(torch.tensor(df[a].values), torch.tensor(df[b].values)) for a, b in pairs], metrics, n_boot)
 
 def compare_stored(grid:str, # a key of GRIDS, or any name when `specs` is given
-                   a:str, b:str, # two run names of the grid: the baseline and the run compared with it
-                   metric:str='NDCG@10', n_boot:int=10_000,
+                   a:str, # the baseline run: a run name of the grid
+                   b:str, # the run compared with it
+                   metric:str='NDCG@10', # 'NDCG@K' or 'HR@K'
+                   n_boot:int=10_000, # bootstrap resamples and sign flips, each
                    results:str|Path|None=None, # the grid's CSV (default: nbs/results/GRID.csv)
                    specs:list|None=None, # the runs (default: GRIDS[grid])
                    data:str|None=None, # the dataset, needed where the grid has runs of that name on several (table2-gpu, paired-cpu)
@@ -353,7 +362,11 @@ def compare_stored(grid:str, # a key of GRIDS, or any name when `specs` is given
     return compare_stored_pairs(grid, [(a, b)], metric, n_boot, results, specs, data)[0]
 
 # %% ../nbs/08_experiments.ipynb #243f4280
-def run_dir(out_root:str|Path, grid:str, data:str, name:str) -> Path:
+def run_dir(out_root:str|Path, # the folder of every grid
+            grid:str, # the grid's name
+            data:str, # the dataset
+            name:str, # the run's name
+           ) -> Path:
     "Where `run_grid` keeps a run: out_root/GRID/<data>/<name> with spaces as _, commas dropped, / as -."
     return Path(out_root)/grid/data/name.replace(' ', '_').replace(',', '').replace('/', '-')
 
@@ -361,7 +374,9 @@ def run_grid(grid:str, # a key of GRIDS, or any name when `specs` is given
              results:str|Path|None=None, # CSV file (default: nbs/results/GRID.csv)
              out_root:str|Path='runs', # checkpoints go to out_root/GRID/<dataset>/<name>
              minutes:float=0, # stop starting or continuing runs after this long (0 = no limit)
-             data_dir:str|None=None, device:str='auto', progress:bool=True,
+             data_dir:str|None=None, # where the datasets are (None: `get_data_dir()`)
+             device:str='auto', # 'auto' (CUDA when present), 'cpu' or 'cuda'
+             progress:bool=True, # show progress bars
              specs:list|None=None, # the runs (default: GRIDS[grid]); the analysis notebooks pass their own
             ) -> pd.DataFrame:
     "Train every run of a grid not yet in the results file, appending each finished one; returns the file's table."
@@ -409,7 +424,9 @@ def _protocol(r) -> str:
     return (f"{i(r['users'])} users, {r['samples']}{'/' + i(r['stride']) if r['samples'] == 'window' else ''}, d={i(r['d'])}, "
             f"{i(r['epochs_run'])} ep (best {i(r['best_epoch'])}), {r['device']}{_head(r)}")
 
-def table2(df:pd.DataFrame, metrics=('HR@10', 'NDCG@10', 'HR@20', 'NDCG@20')) -> pd.DataFrame:
+def table2(df:pd.DataFrame, # stored results (`load_results`)
+           metrics=('HR@10', 'NDCG@10', 'HR@20', 'NDCG@20'), # test metrics shown
+          ) -> pd.DataFrame:
     "Measured test metrics with their protocol, interleaved with the paper's rows for the same datasets."
     rows = []
     for ds in dict.fromkeys(df['dataset'].astype(str).str.split('[').str[0]):
@@ -421,7 +438,9 @@ def table2(df:pd.DataFrame, metrics=('HR@10', 'NDCG@10', 'HR@20', 'NDCG@20')) ->
     return pd.DataFrame(rows).set_index(['dataset', 'method', 'source'])
 
 # %% ../nbs/08_experiments.ipynb #92758278
-def variants_table(df:pd.DataFrame, baseline:str='SASRec-CE') -> pd.DataFrame:
+def variants_table(df:pd.DataFrame, # stored results of one grid and dataset (`load_results`)
+                   baseline:str='SASRec-CE', # the run whose test NDCG@10 the others are divided by
+                  ) -> pd.DataFrame:
     "Validation and test NDCG@10 / HR@10 per run, with each run's test NDCG@10 relative to the baseline's."
     cols = ['samples', 'stride', 'epochs_run', 'best_epoch', 'valid_ndcg10_curve', 'train_loss_curve', 'test_NDCG@10', 'test_HR@10', 'wall_s']
     t = df.set_index('name')[[c for c in cols if c in df]].copy()
@@ -432,7 +451,7 @@ def variants_table(df:pd.DataFrame, baseline:str='SASRec-CE') -> pd.DataFrame:
 def diagnose_run(folder:str|Path, # a run's folder (`run_dir`)
                  ns=(1, 100, 250, 500, 750, 900, 990, 1000), # the steps n to measure
                  n_rows:int=2000, # training rows sampled (seeded)
-                 data_dir=None,
+                 data_dir=None, # where the datasets are (None: `get_data_dir()`)
                  checkpoint:str='best', # 'best' (the selected epoch) or 'last' (the last epoch trained)
                 ) -> pd.DataFrame:
     "Per-step MSE, Rec loss and accuracy of a trained DiffRec run on its own training rows."
@@ -472,7 +491,8 @@ HEADLINE_GPU = [(ds, model, paper, 'table2-gpu', name) for ds in ('beauty', 'toy
     ('beauty', 'DiffRec, as in the paper (its step as a CUDA graph, scored in bf16: --cuda-graph --amp-eval)', 'DiffRec', 'speed-gpu', 'DiffRec (paper)')]
 
 def headline(df:pd.DataFrame, # stored results of several grids (`load_results`, concatenated)
-             rows=HEADLINE) -> pd.DataFrame:
+             rows=HEADLINE, # (dataset, our model, the paper's row, grid, run name) tuples, like `HEADLINE`
+            ) -> pd.DataFrame:
     "Test HR@10 and NDCG@10 of each named run with its protocol, beside the paper's NDCG@10 for that model; missing runs are left out."
     out = []
     for ds, model, paper, grid, name in rows:

@@ -17,21 +17,35 @@ __all__ = ['TIE_RULES', 'PAPER_POPREC', 'DenseScorer', 'LinearScorer', 'full_ran
 # %% ../nbs/03_metrics.ipynb #1033d50c
 class DenseScorer:
     "Scores held as a dense (B, n_tokens) tensor (columns are item ids)."
-    def __init__(self, scores:torch.Tensor): self.scores = scores
+    def __init__(self, scores:torch.Tensor, # (users, n_items + 2) score of every item id, padding and [unk] included
+                ):
+        self.scores = scores
     @property
     def device(self) -> torch.device: return self.scores.device
-    def chunk(self, lo:int, hi:int) -> torch.Tensor: return self.scores[:, lo:hi]
-    def at(self, items:torch.Tensor) -> torch.Tensor: return self.scores.gather(1, items[:, None])[:, 0]
+    def chunk(self, lo:int, # first item id of the chunk
+              hi:int, # one past its last
+             ) -> torch.Tensor:
+        return self.scores[:, lo:hi]
+    def at(self, items:torch.Tensor, # (users,) one item id per user
+          ) -> torch.Tensor:
+        return self.scores.gather(1, items[:, None])[:, 0]
 
 class LinearScorer:
     "Scores `h @ W.T + b` computed chunk by chunk, for a final linear layer over items (Eq. 8)."
-    def __init__(self, h:torch.Tensor, W:torch.Tensor, b:torch.Tensor|None=None): self.h, self.W, self.b = h, W, b
+    def __init__(self, h:torch.Tensor, # (users, d) user representations
+                 W:torch.Tensor, # (n_items + 2, d) output weights, a row per item id
+                 b:torch.Tensor|None=None, # (n_items + 2,) output biases, or None
+                ):
+        self.h, self.W, self.b = h, W, b
     @property
     def device(self) -> torch.device: return self.h.device
-    def chunk(self, lo:int, hi:int) -> torch.Tensor:
+    def chunk(self, lo:int, # first item id of the chunk
+              hi:int, # one past its last
+             ) -> torch.Tensor:
         s = self.h @ self.W[lo:hi].T
         return s if self.b is None else s + self.b[lo:hi]
-    def at(self, items:torch.Tensor) -> torch.Tensor:
+    def at(self, items:torch.Tensor, # (users,) one item id per user
+          ) -> torch.Tensor:
         s = (self.h * self.W[items]).sum(-1)
         return s if self.b is None else s + self.b[items]
 
@@ -97,24 +111,36 @@ def rank_metrics(ranks:torch.Tensor, # 0-based ranks from `full_ranks`
 # %% ../nbs/03_metrics.ipynb #8cd06a07
 class PopRec:
     "Recommend the most popular items to everyone."
-    def __init__(self, n_items:int): self.n_items = n_items
-    def fit(self, histories:list):
+    def __init__(self, n_items:int, # |V|: real items are 1..n_items
+                ):
+        self.n_items = n_items
+    def fit(self, histories:list, # item-id lists whose interactions are counted
+           ):
         "Count interactions per item id over `histories`."
         c = Counter(i for h in histories for i in h)
         self.counts = torch.zeros(self.n_items + 2)
         self.counts[list(c)] = torch.tensor(list(c.values()), dtype=torch.float)
         return self
-    def scorer(self, n_users:int) -> DenseScorer:
+    def scorer(self, n_users:int, # rows of the score matrix
+              ) -> DenseScorer:
         "The same popularity scores for `n_users` users."
         return DenseScorer(self.counts.expand(n_users, -1))
 
 # %% ../nbs/03_metrics.ipynb #53482e54
-def eval_side(split:Split, which:str) -> tuple:
+def eval_side(split:Split, # a leave-one-out split
+              which:str, # 'valid' or 'test'
+             ) -> tuple:
     "The histories and (as a tensor) the targets of `split`'s validation ('valid') or test ('test') side."
     if which not in ('valid', 'test'): raise ValueError(f"which={which!r}: expected 'valid' or 'test'")
     return (split.valid_hist, torch.tensor(split.valid_target)) if which == 'valid' else (split.test_hist, torch.tensor(split.test_target))
 
-def evaluate_scorer(scorer, split:Split, which:str='test', exclude_history:bool=False, tie:str='id', ks=(5, 10, 20)) -> dict:
+def evaluate_scorer(scorer, # scores every item for every user of `split` (`DenseScorer`, `LinearScorer`, ...)
+                    split:Split, # a leave-one-out split
+                    which:str='test', # 'valid' or 'test' targets
+                    exclude_history:bool=False, # drop each user's history items from the ranking
+                    tie:str='id', # tie rule: 'id', 'optimistic' or 'pessimistic'
+                    ks=(5, 10, 20), # cut-offs K
+                   ) -> dict:
     "HR/NDCG@K of a scorer built for all users of `split`, on its validation or test targets."
     hist, tgt = eval_side(split, which)
     return rank_metrics(full_ranks(scorer, tgt, split.n_items, exclude=hist if exclude_history else None, tie=tie), ks)
@@ -125,13 +151,20 @@ def _poprec_scorer(split:Split, which:str, counts:str) -> DenseScorer:
     hist = split.train if counts == 'train' else split.valid_hist if which == 'valid' else split.test_hist
     return PopRec(split.n_items).fit(hist).scorer(len(split.test_hist))
 
-def poprec_metrics(split:Split, which:str='test',
-                  counts:str='visible', # 'visible': every interaction before the target; 'train': the training part only
-                  **kwargs) -> dict:
+def poprec_metrics(split:Split, # a leave-one-out split
+                   which:str='test', # 'valid' or 'test' targets
+                   counts:str='visible', # 'visible': every interaction before the target; 'train': the training part only
+                   **kwargs, # options of `evaluate_scorer` (exclude_history, tie, ks)
+                  ) -> dict:
     "Fit PopRec on the chosen histories and evaluate it on the validation or test targets."
     return evaluate_scorer(_poprec_scorer(split, which, counts), split, which, **kwargs)
 
-def poprec_ranks(split:Split, which:str='test', counts:str='visible', exclude_history:bool=False, tie:str='id') -> torch.Tensor:
+def poprec_ranks(split:Split, # a leave-one-out split
+                 which:str='test', # 'valid' or 'test' targets
+                 counts:str='visible', # 'visible': every interaction before the target; 'train': the training part only
+                 exclude_history:bool=False, # drop each user's history items from the ranking
+                 tie:str='id', # tie rule: 'id', 'optimistic' or 'pessimistic'
+                ) -> torch.Tensor:
     "Each user's 0-based target rank under PopRec (as `poprec_metrics` ranks them)."
     hist, tgt = eval_side(split, which)
     return full_ranks(_poprec_scorer(split, which, counts), tgt, split.n_items, exclude=hist if exclude_history else None, tie=tie)
@@ -140,14 +173,19 @@ def poprec_ranks(split:Split, which:str='test', counts:str='visible', exclude_hi
 def collect_scores(batches, # (indices, (len(indices), n_tokens) scores) pairs
                    n:int, # how many rows in all
                    n_tokens:int, # columns: n_items + 2
-                   device=None) -> torch.Tensor:
+                   device=None, # where the matrix is made (None: the CPU)
+                  ) -> torch.Tensor:
     "Stack per-batch scores into one (n, n_tokens) matrix, each row at its index."
     out = torch.zeros(n, n_tokens, device=device)
     for idx, p in batches: out[torch.as_tensor(idx, device=out.device)] = p
     return out
 
 def batch_ranks(batches, # (indices, scores) pairs covering every user of `split` once
-                split:Split, which:str='test', exclude_history:bool=False, tie:str='id') -> torch.Tensor:
+                split:Split, # the split whose users the batches score
+                which:str='test', # 'valid' or 'test' targets
+                exclude_history:bool=False, # drop each user's history items from the ranking
+                tie:str='id', # tie rule: 'id', 'optimistic' or 'pessimistic'
+               ) -> torch.Tensor:
     "Every user's 0-based target rank (`full_ranks`), each batch ranked as it comes: memory is one batch × items."
     hist, tgt = eval_side(split, which)
     ranks, seen = torch.zeros(len(tgt), dtype=torch.long), torch.zeros(len(tgt), dtype=torch.bool)
@@ -160,7 +198,12 @@ def batch_ranks(batches, # (indices, scores) pairs covering every user of `split
     return ranks
 
 def evaluate_batches(batches, # (indices, scores) pairs covering every user of `split` once
-                     split:Split, which:str='test', exclude_history:bool=False, tie:str='id', ks=(5, 10, 20)) -> dict:
+                     split:Split, # the split whose users the batches score
+                     which:str='test', # 'valid' or 'test' targets
+                     exclude_history:bool=False, # drop each user's history items from the ranking
+                     tie:str='id', # tie rule: 'id', 'optimistic' or 'pessimistic'
+                     ks=(5, 10, 20), # cut-offs K
+                    ) -> dict:
     "HR/NDCG@K like `evaluate_scorer`, each batch ranked as it comes: memory is one batch × items."
     return rank_metrics(batch_ranks(batches, split, which, exclude_history, tie), ks)
 
@@ -261,7 +304,9 @@ PAPER_POPREC = pd.DataFrame(  # Table 2, PopRec column (for comparison only)
      'NDCG@5': [0.0040, 0.0044, 0.0052], 'NDCG@10': [0.0053, 0.0052, 0.0079], 'NDCG@20': [0.0073, 0.0065, 0.0139]},
     index=['beauty', 'toys', 'ml-1m'])
 
-def poprec_table(names=('beauty', 'toys', 'ml-1m'), data_dir=None) -> pd.DataFrame:
+def poprec_table(names=('beauty', 'toys', 'ml-1m'), # datasets to evaluate, if their files are present
+                 data_dir=None, # where the files are (None: `get_data_dir()`)
+                ) -> pd.DataFrame:
     "PopRec test metrics on each available dataset under protocols A and B, beside the paper's row."
     rows = {}
     for n in names:

@@ -75,7 +75,9 @@ def noise_mask(x:torch.Tensor, # (B, T) item ids, left-padded with 0, target at 
 
 # %% ../nbs/04_diffrec.ipynb #c5fc8243
 def attention_mask(x:torch.Tensor, # (B, T) ids, 0 = padding
-                   n_heads:int, causal:bool=False) -> torch.Tensor:
+                   n_heads:int, # attention heads: the mask is repeated for each
+                   causal:bool=False, # also block later keys: position t sees 1..t only
+                  ) -> torch.Tensor:
     "(B*n_heads, T, T) bool mask, True = blocked: padding keys (and later keys when causal), never the diagonal."
     B, T = x.shape
     blocked = (x == 0)[:, None, :].expand(B, T, T)
@@ -86,7 +88,8 @@ def attention_mask(x:torch.Tensor, # (B, T) ids, 0 = padding
 # %% ../nbs/04_diffrec.ipynb #38522597
 class DSR(nn.Module):
     "Denoise Sequential Recommender f_θ: a Transformer encoder over position- and step-embedded inputs (Eq. 14–16)."
-    def __init__(self, cfg:DiffRecConfig):
+    def __init__(self, cfg:DiffRecConfig, # the model config (d, layers, heads, dropout, max_len, ...)
+                ):
         super().__init__(); self.cfg = cfg
         self.pos = nn.Embedding(cfg.max_len, cfg.d) if cfg.pos_emb else None
         self.norm, self.drop = nn.LayerNorm(cfg.d), nn.Dropout(cfg.dropout)
@@ -113,7 +116,8 @@ class DSR(nn.Module):
 # %% ../nbs/04_diffrec.ipynb #2f1147c7
 class DiffRec(nn.Module):
     "DiffRec: item embedding E, noise schedule, DSR f_θ and the linear transition W, b back to items."
-    def __init__(self, cfg:DiffRecConfig):
+    def __init__(self, cfg:DiffRecConfig, # the model config; `n_items` must be set
+                ):
         super().__init__()
         if cfg.n_items < 1: raise ValueError("DiffRecConfig.n_items must be set to the number of items")
         self.cfg = cfg
@@ -135,16 +139,21 @@ class DiffRec(nn.Module):
     def unk(self): return self.cfg.n_items + 1
     row_len = property(lambda self: self.cfg.max_len)  # items per training row (the target is the last of T)
 
-    def embed(self, x:torch.Tensor) -> torch.Tensor:
+    def embed(self, x:torch.Tensor, # (B, T) item ids
+             ) -> torch.Tensor:
         "h⁰_t = E(v_t) for every position, (B, T, d)."
         return self.item_emb(x)  # Eq. (6) with beta_0 = 0: q_phi(h^0 | v) is the embedding itself
 
-    def channel(self, hn:torch.Tensor) -> torch.Tensor:
+    def channel(self, hn:torch.Tensor, # (B, T, d) noised target embeddings
+               ) -> torch.Tensor:
         "Dense variant: P(hⁿ) added to each input position (0 in the `target_channel=False` ablation)."
         return self.target_proj(hn) if self.cfg.target_channel else torch.zeros_like(hn)
 
-    def forward_process(self, x:torch.Tensor, n:torch.Tensor, noise:torch.Tensor|None=None,
-                        generator:torch.Generator|None=None) -> tuple:
+    def forward_process(self, x:torch.Tensor, # (B, T) item ids, left-padded with 0
+                        n:torch.Tensor, # (B,) diffusion steps
+                        noise:torch.Tensor|None=None, # (B, T, d) ε; drawn when None
+                        generator:torch.Generator|None=None, # draws `noise` when it is None
+                       ) -> tuple:
         "(h⁰, hⁿ): clean embeddings and the sequence with only the chosen positions noised to step n."
         h0 = self.embed(x)
         if noise is None: noise = torch.randn(h0.shape, generator=generator, device=h0.device, dtype=h0.dtype)
@@ -152,7 +161,8 @@ class DiffRec(nn.Module):
         # Eq. (7): positions t < T (outside the noised set) keep h_t^0; the target gets sqrt(ab_n) h^0 + sqrt(1 - ab_n) eps
         return h0, torch.where(noise_mask(x, self.cfg.noise_last)[..., None], hn_all, h0)
 
-    def logits(self, h:torch.Tensor) -> torch.Tensor:
+    def logits(self, h:torch.Tensor, # (..., d) predicted embeddings
+              ) -> torch.Tensor:
         "Logits of p(v | h) over item ids, with padding and [unk] at −∞."
         z = self.head(h)  # Eq. (8): softmax(W h + b)
         z[..., 0] = -math.inf; z[..., self.unk] = -math.inf
@@ -180,11 +190,12 @@ def ranking_logits(model, # DiffRec or SASRec: anything with `logits(h)`
 # %% ../nbs/04_diffrec.ipynb #48cf5ace
 @patch
 def loss(self:DiffRec, x:torch.Tensor, # (B, T) training rows, target at position T
-          n:torch.Tensor, # (B,) diffusion steps
-          weight:torch.Tensor|None=None, # (B,) importance weights 1/(N p_n) (Eq. 18); None = 1
-          noise:torch.Tensor|None=None, generator:torch.Generator|None=None,
-          batch_totals:tuple|None=None, # (rows, targets) of the whole batch when x is one slice of it: the loss is the slice's share
-         ) -> dict:
+         n:torch.Tensor, # (B,) diffusion steps
+         weight:torch.Tensor|None=None, # (B,) importance weights 1/(N p_n) (Eq. 18); None = 1
+         noise:torch.Tensor|None=None, # (B, T, d) ε of the forward process ((B, T-1, d) for the dense variant); drawn when None
+         generator:torch.Generator|None=None, # draws `noise` when it is None
+         batch_totals:tuple|None=None, # (rows, targets) of the whole batch when x is one slice of it: the loss is the slice's share
+        ) -> dict:
     "The DiffRec objective on a batch: weighted MSE (Eq. 17's L_n) plus the Rec loss; returns the parts too."
     if self.cfg.targets == 'all': return self.loss_all(x, n, weight, noise, generator, batch_totals)  # the dense variant, below
     h0, hn = self.forward_process(x, n, noise, generator)
@@ -203,7 +214,9 @@ def loss(self:DiffRec, x:torch.Tensor, # (B, T) training rows, target at positio
 @patch
 def loss_all(self:DiffRec, x:torch.Tensor, # (B, T) training rows; position t's target is v_{t+1}
              n:torch.Tensor, # (B,) diffusion steps, one per row
-             weight:torch.Tensor|None=None, noise:torch.Tensor|None=None, generator:torch.Generator|None=None,
+             weight:torch.Tensor|None=None, # (B,) importance weights 1/(N p_n) (Eq. 18); None = 1
+             noise:torch.Tensor|None=None, # (B, T-1, d) ε for the next items v_2..v_T; drawn when None
+             generator:torch.Generator|None=None, # draws `noise` when it is None
              batch_totals:tuple|None=None, # (rows, targets) of the whole batch when x is one slice of it
             ) -> dict:
     "The dense variant's objective: Eq. 17's weighted MSE and the Rec loss at every position that has a target."

@@ -35,7 +35,8 @@ class SASRecConfig:
 
 class SASRec(nn.Module):
     "Causal self-attention over the history, next-item cross-entropy at every position over all items."
-    def __init__(self, cfg:SASRecConfig):
+    def __init__(self, cfg:SASRecConfig, # the model config; `n_items` must be set
+                ):
         super().__init__()
         if cfg.n_items < 1: raise ValueError("SASRecConfig.n_items must be set to the number of items")
         self.cfg = cfg
@@ -50,21 +51,23 @@ class SASRec(nn.Module):
 
     row_len = property(lambda self: self.cfg.max_len + 1)  # items per training row: T inputs, T shifted targets
 
-    def hidden(self, x:torch.Tensor) -> torch.Tensor:
+    def hidden(self, x:torch.Tensor, # (B, T) item ids, left-padded with 0
+              ) -> torch.Tensor:
         "(B, T, d) representations; position t sees items 1..t only."
         T, L = x.shape[1], self.cfg.max_len
         if T > L: raise ValueError(f"rows of width {T}: SASRec takes at most max_len={L} positions")
         h = self.item_emb(x) + self.pos(torch.arange(L - T, L, device=x.device))[None]  # positions count from the right end
         return self.encoder(self.drop(self.norm(h)), mask=attention_mask(x, self.cfg.n_heads, causal=True))
 
-    def logits(self, h:torch.Tensor) -> torch.Tensor:
+    def logits(self, h:torch.Tensor, # (..., d) hidden states
+              ) -> torch.Tensor:
         "Scores h·E(v) (tied) or W h + b (untied) over item ids, padding and [unk] at −∞."
         z = h @ self.item_emb.weight.T if self.head is None else self.head(h)
         z[..., 0] = -math.inf; z[..., self.cfg.n_items + 1] = -math.inf
         return z
 
     def training_loss(self, x:torch.Tensor, # (B, T+1) training rows
-                      generator=None,
+                      generator=None, # unused: SASRec-CE draws nothing (it is here for `train_step`)
                       batch_totals:tuple|None=None, # (rows, targets) of the whole batch when x is one slice of it
                      ) -> dict:
         "Full-softmax cross-entropy of the next item at every non-padding position (a slice's share of its batch's)."
@@ -74,12 +77,16 @@ class SASRec(nn.Module):
         ce = F.cross_entropy(lg, tgt[keep]) if batch_totals is None else F.cross_entropy(lg, tgt[keep], reduction='sum') / batch_totals[1]
         return dict(loss=ce, rec=ce.detach()[None])
 
-    def after_step(self, out:dict): pass
+    def after_step(self, out:dict, # what `training_loss` returned (unused: SASRec-CE keeps no state between steps)
+                  ):
+        pass
 
     @torch.no_grad()
-    def score_iter(self, histories:list, batch_size:int=1024,
+    def score_iter(self, histories:list, # item-id lists, oldest first
+                   batch_size:int=1024, # histories scored at once
                    by_length:bool=False, # score histories of similar length together, cut of their leading padding (faster)
-                   **kwargs):
+                   **kwargs, # ignored: DiffRec's scoring options (seeds, method), so that one call scores either model
+                  ):
         "Yield (indices, next-item probabilities) for one batch of `histories` at a time."
         was = self.training; self.eval(); dev = next(self.parameters()).device
         try:
@@ -89,10 +96,16 @@ class SASRec(nn.Module):
                 yield idx, F.softmax(ranking_logits(self, self.hidden(x)[:, -1]), -1)
         finally: self.train(was)
 
-    def score(self, histories:list, **kwargs) -> torch.Tensor:
+    def score(self, histories:list, # item-id lists, oldest first
+              **kwargs, # options of `score_iter` (batch_size, by_length)
+             ) -> torch.Tensor:
         "Next-item probabilities after each history, (len(histories), n_items+2); options as in `score_iter`."
         return collect_scores(self.score_iter(histories, **kwargs), len(histories), self.cfg.n_items + 2, next(self.parameters()).device)
 
-    def recommend(self, histories:list, k:int=10, exclude_history:bool=True, **kwargs) -> torch.Tensor:
+    def recommend(self, histories:list, # item-id lists, oldest first
+                  k:int=10, # items recommended per history
+                  exclude_history:bool=True, # never recommend an item already in the history
+                  **kwargs, # options of `score_iter` (batch_size, by_length)
+                 ) -> torch.Tensor:
         "Top-k item ids for each history (by default never an item already in it), (len(histories), k); see `metrics.top_k`."
         return top_k(self.score(histories, **kwargs), histories if exclude_history else None, k)

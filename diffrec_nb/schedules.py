@@ -16,7 +16,8 @@ __all__ = ['SCHEDULES', 'alpha_bar_from_beta', 'beta_from_alpha_bar', 'sqrt_alph
            'make_schedule', 'plot_schedules', 'schedule_explorer']
 
 # %% ../nbs/01_schedules.ipynb #5cdcf586
-def alpha_bar_from_beta(beta:torch.Tensor) -> torch.Tensor:
+def alpha_bar_from_beta(beta:torch.Tensor, # β₁..β_N, a 1-D tensor or sequence
+                       ) -> torch.Tensor:
     "ᾱ₁..ᾱ_N from β₁..β_N."
     # footnote 5: alpha_bar_n = prod_{i<=n} (1 - beta_i)
     return torch.cumprod(1 - torch.as_tensor(beta, dtype=torch.float64), 0)
@@ -31,23 +32,34 @@ def beta_from_alpha_bar(alpha_bar:torch.Tensor, # ᾱ₀..ᾱ_N (ᾱ₀ included
     return torch.where(valid, 1 - ab[1:] / ab[:-1].where(valid, 1), max_beta).clamp(max=max_beta)
 
 # %% ../nbs/01_schedules.ipynb #626a1347
-def sqrt_alpha_bar(N:int) -> torch.Tensor:
+def sqrt_alpha_bar(N:int, # number of diffusion steps
+                  ) -> torch.Tensor:
     "The sqrt formula ᾱ(n) = 1 − √(n/N + 0.0001) on n = 0..N (uncapped: its last value is negative)."
     n = torch.arange(N + 1, dtype=torch.float64)
     return 1 - torch.sqrt(n / N + 0.0001)  # Section 5.3.1, sqrt schedule
 
-def sqrt_beta(N:int, max_beta:float=0.999) -> torch.Tensor:
+def sqrt_beta(N:int, # number of diffusion steps
+              max_beta:float=0.999, # cap on each βₙ, so that ᾱ stays above 0
+             ) -> torch.Tensor:
     "β₁..β_N of the sqrt schedule, capped so that ᾱ stays in (0, 1]."
     return beta_from_alpha_bar(sqrt_alpha_bar(N), max_beta)
 
 # %% ../nbs/01_schedules.ipynb #66f13ca0
-def cosine_beta(N:int, s:float=0.008, max_beta:float=0.999) -> torch.Tensor:
+def cosine_beta(N:int, # number of diffusion steps
+                s:float=0.008, # offset that keeps β₁ away from 0 (Nichol & Dhariwal)
+                max_beta:float=0.999, # cap on each βₙ, so that ᾱ stays above 0
+               ) -> torch.Tensor:
     "β₁..β_N of the cosine schedule, capped so that ᾱ stays in (0, 1]."
     n = torch.arange(N + 1, dtype=torch.float64)
     g = torch.cos((n / N + s) / (1 + s) * math.pi / 2) ** 2  # Section 5.3.1, cosine schedule
     return beta_from_alpha_bar(g / g[0], max_beta)
 
-def linear_beta(N:int, start:float=1e-4, end:float=0.02, scale:bool=True, max_beta:float=0.999) -> torch.Tensor:
+def linear_beta(N:int, # number of diffusion steps
+                start:float=1e-4, # β₁ at N = 1000
+                end:float=0.02, # β_N at N = 1000
+                scale:bool=True, # multiply `start` and `end` by 1000/N, so that ᾱ_N hardly depends on N
+                max_beta:float=0.999, # cap on each βₙ
+               ) -> torch.Tensor:
     "β₁..β_N rising linearly from `start` to `end` (scaled by 1000/N when `scale`)."
     k = 1000 / N if scale else 1.0
     return torch.linspace(start * k, end * k, N, dtype=torch.float64).clamp(max=max_beta)  # Section 5.3.1, linear
@@ -64,7 +76,9 @@ def make_schedule(name:str='sqrt', # 'sqrt' (the paper's default), 'cosine' or '
     return DiffusionSchedule(SCHEDULES[name](int(N)), name)
 
 # %% ../nbs/01_schedules.ipynb #c055fc11
-def plot_schedules(N:int=1000, names=('sqrt', 'cosine', 'linear')):
+def plot_schedules(N:int=1000, # number of diffusion steps
+                   names=('sqrt', 'cosine', 'linear'), # schedules to draw, from `SCHEDULES`
+                  ):
     "Figure 2 (left): ᾱₙ of each schedule, and its SNR on a log scale; returns the figure."
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.8))
     for name in names:
@@ -81,8 +95,11 @@ def _nearest_is_target(E:torch.Tensor, hn:torch.Tensor, target:int) -> float:
     "Fraction of noised copies whose nearest embedding is the target's."
     return (torch.cdist(hn, E).argmin(1) == target).double().mean().item()
 
-def schedule_explorer(name:str='sqrt', N:int=1000, n:int=100, # initial slider values
-                      n_items:int=12, n_draws:int=200, # embeddings shown, noised copies of the target
+def schedule_explorer(name:str='sqrt', # initial schedule: a name from `SCHEDULES`
+                      N:int=1000, # initial number of diffusion steps
+                      n:int=100, # initial diffusion step shown
+                      n_items:int=12, # item embeddings drawn
+                      n_draws:int=200, # noised copies of the target drawn
                       seed:int=0, # seeds the embeddings and the noise (the noise is fixed while you drag)
                      ) -> SimpleNamespace:
     "Sliders for schedule, N and n with a live figure; returns the widgets, figure handles and `update`."

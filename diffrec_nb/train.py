@@ -61,7 +61,10 @@ class RunConfig:
 DEFAULT_SAMPLES = {'diffrec': 'prefixes', 'sasrec': 'user'}  # DiffRec trains on one target per row, SASRec on every position
 
 # %% ../nbs/07_train.ipynb #a95d7f55
-def subset_users(data:Sequences, k:int, seed:int=0) -> Sequences:
+def subset_users(data:Sequences, # the dataset
+                 k:int, # users to keep; 0 keeps all
+                 seed:int=0, # seeds the choice
+                ) -> Sequences:
     "A random subset of `k` users (all when k is 0 or too large), in their original order; items keep their ids."
     if not k or k >= len(data): return data
     keep = sorted(np.random.default_rng(seed).choice(len(data), k, replace=False).tolist())
@@ -71,7 +74,8 @@ def _users_seed(ck:dict) -> int:
     "The seed a checkpoint's user subset was drawn with: its `users_seed`, or, before that field, its model seed."
     return ck['run'].get('users_seed', ck['config'].get('seed', 0))
 
-def resolve_device(name:str) -> torch.device:
+def resolve_device(name:str, # 'auto', or any torch device name ('cpu', 'cuda', 'cuda:1')
+                  ) -> torch.device:
     "'auto' picks CUDA when present."
     if name == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     if name == 'cuda' and not torch.cuda.is_available(): raise ValueError("device='cuda' but no CUDA device is available")
@@ -88,12 +92,15 @@ def _set_rng_state(st:dict, g:torch.Generator):
     random.setstate(st['python']); np.random.set_state(st['numpy']); torch.set_rng_state(st['torch']); g.set_state(st['gen'])
     if st['cuda'] is not None and torch.cuda.is_available(): torch.cuda.set_rng_state_all(st['cuda'])
 
-def save_checkpoint(path:Path, obj:dict) -> Path:
+def save_checkpoint(path:Path, # the file to write
+                    obj:dict, # what to save (weights, optimiser, RNG states, ...)
+                   ) -> Path:
     "torch.save through a temporary file and a rename."
     buf = io.BytesIO(); torch.save(obj, buf)
     return atomic_write(path, lambda f: f.write(buf.getvalue()))
 
-def load_checkpoint(path:Path) -> dict:
+def load_checkpoint(path:Path, # a file `save_checkpoint` wrote
+                   ) -> dict:
     "Load a checkpoint written by `save_checkpoint` (it holds configs and RNG states, so it is not weights-only)."
     return torch.load(path, map_location='cpu', weights_only=False)
 
@@ -112,7 +119,8 @@ def _cut(x:torch.Tensor, rows:torch.Tensor, w:int) -> torch.Tensor:
 
 class GraphedStep:
     "`train_step` on batches of one shape, recorded once as a CUDA graph and replayed (CUDA; Adam with capturable=True)."
-    def __init__(self, model, opt:torch.optim.Optimizer, # the model and its optimiser (Adam(..., capturable=True))
+    def __init__(self, model, # the model to train
+                 opt:torch.optim.Optimizer, # its optimiser (Adam(..., capturable=True))
                  amp:bool=False, # bf16 autocast inside the step
                  warmup:int=3, # eager steps on a side stream before the capture
                 ):
@@ -137,7 +145,9 @@ class GraphedStep:
         self.x.copy_(x); self.graph.replay()
         return self.out
 
-def set_capturable(opt:torch.optim.Optimizer, on:bool) -> torch.optim.Optimizer:
+def set_capturable(opt:torch.optim.Optimizer, # an Adam optimiser
+                   on:bool, # the `capturable` setting wanted
+                  ) -> torch.optim.Optimizer:
     "Switch Adam's `capturable` and move its step counts to match, so that a checkpoint resumes with either setting."
     for group in opt.param_groups:
         group['capturable'] = on
@@ -149,7 +159,8 @@ def set_capturable(opt:torch.optim.Optimizer, on:bool) -> torch.optim.Optimizer:
 # %% ../nbs/07_train.ipynb #b8027c0d
 class GraphedSplitStep:
     "`split_step` with few shapes: k slices of B/k rows, widths rounded up to `width_step`; each width and the update as CUDA graphs."
-    def __init__(self, model, opt:torch.optim.Optimizer, # the model and its optimiser (Adam(..., capturable=True) to record)
+    def __init__(self, model, # the model to train
+                 opt:torch.optim.Optimizer, # its optimiser (Adam(..., capturable=True) to record)
                  k:int, # slices per batch; B must be divisible by k for a batch to be recorded
                  amp:bool=False, # bf16 autocast inside the slices
                  warmup:int=3, # whole eager steps (on a side stream) before anything is recorded
@@ -160,7 +171,8 @@ class GraphedSplitStep:
         self.graphs, self.seen, self.update, self.grads, self.B, self.steps = {}, set(), None, None, None, 0
 
     def slices(self, lengths:torch.Tensor, # (B,) items per row, on the host
-               T:int) -> list:
+               T:int, # the width of the rows
+              ) -> list:
         "(rows of the batch, width) per slice: rows sorted by length, k slices, widths rounded up to `width_step`, at most T."
         return [(s, min(T, -(-w // self.width_step) * self.width_step)) for s, w in length_slices(lengths, self.k)]
 
@@ -219,7 +231,8 @@ class GraphedSplitStep:
         return {'loss': sum(o['loss'].detach() for o in outs)} | {key: torch.cat([o[key] for o in outs]) for key in ('mse', 'rec')}
 
 # %% ../nbs/07_train.ipynb #a4ac7b8a
-def compile_model(model) -> torch.nn.Module:
+def compile_model(model, # a DiffRec or a SASRec
+                 ) -> torch.nn.Module:
     "Compile the model's Transformer in place with torch.compile (DiffRec's DSR, SASRec's encoder); weights and keys unchanged."
     (model.dsr if isinstance(model, DiffRec) else model.encoder).compile()
     return model
@@ -239,10 +252,13 @@ def _check_finite(loss:torch.Tensor, epoch:int, step:int, idx:torch.Tensor):
         raise FloatingPointError(f"non-finite loss {loss.item()} at epoch {epoch}, step {step} (batch of {len(idx)} rows, "
                                  f"first rows {idx[:5].tolist()}); lower the learning rate or check the data")
 
-def split_step(model, opt:torch.optim.Optimizer, x:torch.Tensor, # (B, T) one batch of training rows
+def split_step(model, # any model `train_step` takes
+               opt:torch.optim.Optimizer, # the model's optimiser
+               x:torch.Tensor, # (B, T) one batch of training rows
                lengths:torch.Tensor, # (B,) their non-padding items (on the host)
                k:int, # slices
-               generator:torch.Generator|None=None) -> dict:
+               generator:torch.Generator|None=None, # draws DiffRec's steps and noise
+              ) -> dict:
     "`train_step` on a batch run as k slices of similar length, each cut of its padding: gradients summed, one step."
     targets = int((lengths - 1).clamp(min=0).sum()) if _every_position(model) else len(x)
     opt.zero_grad(set_to_none=True); outs = []
@@ -466,7 +482,8 @@ def compare_runs(run_a:str|Path, # the baseline run folder
                  metric:str='NDCG@10', # 'NDCG@K' or 'HR@K'
                  which:str='test', # 'valid' or 'test'
                  n_boot:int=10_000, # bootstrap resamples and sign flips
-                 data_dir:str|None=None, device:str='cpu',
+                 data_dir:str|None=None, # where the datasets are (None: `get_data_dir()`)
+                 device:str='cpu', # where the models score the users
                 ) -> dict:
     "`metrics.paired_test` of run B against run A on the same users."
     (ra, ta), (rb, tb) = (run_ranks(r, which, data_dir, device) for r in (run_a, run_b))
