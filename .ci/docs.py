@@ -65,19 +65,31 @@ def _entry(title: str, obj, level: str, drop_self: bool = False) -> str:
     table = _params(obj)
     return f"{level} `{title}`\n\n```python\n{title}{sig}\n```\n\n{inspect.getdoc(obj) or ''}\n" + (f"\n{table}" if table else '')
 
+def _methods(cls, module: str) -> list:
+    "(name, function) of the public methods of `cls` defined in `module` (its own, or those `@patch` adds there), in source order."
+    fs = [(m, f) for m, f in vars(cls).items() if inspect.isfunction(f) and not m.startswith('_') and m != 'forward'
+          and f.__module__ == module and (inspect.getdoc(f) is not None or _params(f))]
+    return sorted(fs, key=lambda mf: mf[1].__code__.co_firstlineno)
+
+def _exported_classes() -> list:
+    "Every class some module of the package exports, once."
+    import diffrec_nb, pkgutil
+    mods = [importlib.import_module(f'diffrec_nb.{m.name}') for m in pkgutil.iter_modules(diffrec_nb.__path__) if not m.name.startswith('_')]
+    return list({id(o): o for mod in mods for n in getattr(mod, '__all__', []) if inspect.isclass(o := getattr(mod, n, None))}.values())
+
 def api_page(mod_name: str) -> str:
-    "Markdown API reference of a module: signature, docstring and docments of each public symbol and of its classes' methods."
+    "Markdown API reference of a module: each public symbol and public method it defines (those it `@patch`es onto a class included)."
     mod = importlib.import_module(f'diffrec_nb.{mod_name}')
     out = [f"# `diffrec_nb.{mod_name}`\n", f"Generated from the exported code of `nbs/`; see the notebook for the lesson.\n"]
     for name in getattr(mod, '__all__', []):
         obj = getattr(mod, name, None)
         if obj is None or not (inspect.isfunction(obj) or inspect.isclass(obj)): continue
         out.append(_entry(name, obj, '##'))
-        if inspect.isclass(obj):
-            for m, f in inspect.getmembers(obj, inspect.isfunction):
-                if m.startswith('_') or f.__qualname__.split('.')[0] != obj.__name__ and not getattr(f, '__module__', '').startswith('diffrec_nb'): continue
-                if m in ('forward',) or (inspect.getdoc(f) is None and not _params(f)): continue
-                out.append(_entry(f'{name}.{m}', f, '###', drop_self=True))
+        if inspect.isclass(obj): out += [_entry(f'{name}.{m}', f, '###', drop_self=True) for m, f in _methods(obj, obj.__module__)]
+    for cls in _exported_classes():  # methods this module adds to a class of another module
+        if cls.__module__ == mod.__name__ or not (fs := _methods(cls, mod.__name__)): continue
+        out.append(f"## Methods added to `{cls.__name__}`\n\nThis module adds these methods to `{cls.__module__}.{cls.__name__}` with `@patch`.\n")
+        out += [_entry(f'{cls.__name__}.{m}', f, '###', drop_self=True) for m, f in fs]
     return '\n'.join(out)
 
 def vendor_mathjax(dst: Path):
