@@ -165,6 +165,7 @@ class ToyDenoiser(nn.Module):
     def forward(self, hn:torch.Tensor, # (B, 2) noisy points
                 n:torch.Tensor, # (B,) their diffusion steps
                ) -> torch.Tensor:
+        "The predicted h⁰ of each noisy point, (B, 2)."
         return self.net(torch.cat([hn, step_embedding(n, self.d_step)], 1))
 
 # %% ../nbs/00_diffusion.ipynb #a8df7044

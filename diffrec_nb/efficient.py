@@ -86,9 +86,12 @@ class ImportanceSampler:
         self.losses[row, (self.count[n] + rank) % self.history] = l
         self.count += in_batch
 
-    def state_dict(self) -> dict: return dict(losses=self.losses.clone(), count=self.count.clone())
+    def state_dict(self) -> dict:
+        "The loss history and its counts, for a checkpoint."
+        return dict(losses=self.losses.clone(), count=self.count.clone())
     def load_state_dict(self, d:dict, # what `state_dict` returned
                        ):
+        "Restore what `state_dict` returned."
         self.losses, self.count = d['losses'].clone(), d['count'].clone()
 
 # %% ../nbs/05_efficient.ipynb #68402f52
@@ -104,10 +107,13 @@ def sampler(self:DiffRec) -> ImportanceSampler:
     return self.__dict__['_sampler']
 
 @patch
-def get_extra_state(self:DiffRec): return self.sampler.state_dict()
+def get_extra_state(self:DiffRec):
+    "The step sampler's loss history, saved with the weights (torch's extra-state hook)."
+    return self.sampler.state_dict()
 @patch
 def set_extra_state(self:DiffRec, state, # the step sampler's state, from `get_extra_state`
                    ):
+    "Restore the step sampler's loss history when the weights are loaded."
     self.sampler.load_state_dict(state)
 
 @patch

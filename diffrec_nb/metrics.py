@@ -25,9 +25,11 @@ class DenseScorer:
     def chunk(self, lo:int, # first item id of the chunk
               hi:int, # one past its last
              ) -> torch.Tensor:
+        "Every user's scores of item ids lo..hi−1, (users, hi − lo)."
         return self.scores[:, lo:hi]
     def at(self, items:torch.Tensor, # (users,) one item id per user
           ) -> torch.Tensor:
+        "Each user's score of one item, (users,)."
         return self.scores.gather(1, items[:, None])[:, 0]
 
 class LinearScorer:
@@ -42,10 +44,12 @@ class LinearScorer:
     def chunk(self, lo:int, # first item id of the chunk
               hi:int, # one past its last
              ) -> torch.Tensor:
+        "Every user's scores of item ids lo..hi−1, (users, hi − lo)."
         s = self.h @ self.W[lo:hi].T
         return s if self.b is None else s + self.b[lo:hi]
     def at(self, items:torch.Tensor, # (users,) one item id per user
           ) -> torch.Tensor:
+        "Each user's score of one item, (users,)."
         s = (self.h * self.W[items]).sum(-1)
         return s if self.b is None else s + self.b[items]
 

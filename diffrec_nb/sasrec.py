@@ -79,6 +79,7 @@ class SASRec(nn.Module):
 
     def after_step(self, out:dict, # what `training_loss` returned (unused: SASRec-CE keeps no state between steps)
                   ):
+        "Nothing to update after a step (DiffRec updates its step sampler here)."
         pass
 
     @torch.no_grad()
