@@ -58,12 +58,24 @@ def _params(obj) -> str:
 
 def _entry(title: str, obj, level: str, drop_self: bool = False) -> str:
     "Signature, docstring and parameter table of one symbol, under a heading of `level` (## or ###)."
-    try:
-        sig = inspect.signature(obj)
-        if drop_self: sig = sig.replace(parameters=list(sig.parameters.values())[1:])
-    except (TypeError, ValueError): sig = '(...)'
     table = _params(obj)
-    return f"{level} `{title}`\n\n```python\n{title}{sig}\n```\n\n{inspect.getdoc(obj) or ''}\n" + (f"\n{table}" if table else '')
+    return f"{level} `{title}`\n\n```python\n{_signature(title, obj, drop_self)}\n```\n\n{inspect.getdoc(obj) or ''}\n" + (f"\n{table}" if table else '')
+
+def _signature(title: str, obj, drop_self: bool = False, width: int = 88) -> str:
+    "`title(params) -> ret` with annotations as written types (not strings); one parameter a line when longer than `width`."
+    try:
+        try: sig = inspect.signature(obj, eval_str=True)
+        except Exception: sig = inspect.signature(obj)  # an annotation that does not evaluate here stays a string
+    except (TypeError, ValueError): return f'{title}(...)'
+    ann = lambda a: a if isinstance(a, str) else inspect.formatannotation(a)  # a string annotation is shown unquoted
+    def param(p):
+        if not isinstance(p.annotation, str): return str(p)
+        bare = str(p.replace(annotation=inspect.Parameter.empty, default=inspect.Parameter.empty))
+        return f"{bare}: {p.annotation}" + ('' if p.default is inspect.Parameter.empty else f' = {p.default!r}')
+    ps = list(sig.parameters.values())[1 if drop_self else 0:]
+    ret = '' if sig.return_annotation is inspect.Signature.empty or inspect.isclass(obj) else f' -> {ann(sig.return_annotation)}'
+    one = f"{title}({', '.join(map(param, ps))}){ret}"
+    return one if len(one) <= width else f"{title}(\n" + ''.join(f'    {param(p)},\n' for p in ps) + f"){ret}"
 
 def _methods(cls, module: str) -> list:
     "(name, function) of the public methods of `cls` defined in `module` (its own, or those `@patch` adds there), in source order."
