@@ -179,7 +179,7 @@ class Split:
     test_hist: list    # seq[:-1] per user
     test_target: list  # seq[-1] per user
     n_items: int       # largest item id
-    name: str = ''
+    name: str = ''     # the dataset's name, from its `Sequences`
     @property
     def unk(self): return self.n_items + 1
 
