@@ -89,10 +89,11 @@ def _exported_classes() -> list:
     mods = [importlib.import_module(f'diffrec_nb.{m.name}') for m in pkgutil.iter_modules(diffrec_nb.__path__) if not m.name.startswith('_')]
     return list({id(o): o for mod in mods for n in getattr(mod, '__all__', []) if inspect.isclass(o := getattr(mod, n, None))}.values())
 
-def api_page(mod_name: str) -> str:
+def api_page(mod_name: str, nb_name: str = '') -> str:
     "Markdown API reference of a module: each public symbol and public method it defines (those it `@patch`es onto a class included)."
     mod = importlib.import_module(f'diffrec_nb.{mod_name}')
-    out = [f"# `diffrec_nb.{mod_name}`\n", f"Generated from the exported code of `nbs/`; see the notebook for the lesson.\n"]
+    lesson = f"[`{Path(nb_name).stem}`](../{nb_name})" if nb_name else 'the notebook'
+    out = [f"# `diffrec_nb.{mod_name}`\n", f"Generated from the exported code of {lesson}; the notebook teaches it, with tests after each piece.\n"]
     for name in getattr(mod, '__all__', []):
         obj = getattr(mod, name, None)
         if obj is None or not (inspect.isfunction(obj) or inspect.isclass(obj)): continue
@@ -135,7 +136,7 @@ def build(out: Path):
             title = 'Home' if nb.name == 'index.ipynb' else nb.stem.split('_', 1)[1].replace('_', ' ').capitalize()
             nav.append({f"{nb.stem.split('_')[0]} {title}" if nb.name != 'index.ipynb' else 'Home': nb.name})
             mod = _module_of(nb)
-            if mod: (src/'api'/f'{mod}.md').write_text(api_page(mod)); api_nav.append({mod: f'api/{mod}.md'})
+            if mod: (src/'api'/f'{mod}.md').write_text(api_page(mod, nb.name)); api_nav.append({mod: f'api/{mod}.md'})
         (src/'assets').mkdir(); vendor_mathjax(src/'assets'); (src/'assets'/'mathjax-config.js').write_text(MATHJAX_CONFIG)
         (src/'assets'/'extra.css').write_text('mjx-container[display="true"] { overflow-x: auto; overflow-y: hidden; }\n')
         cfg = dict(site_name='diffrec_nb', site_description='Sequential Recommendation with Diffusion Models, as notebooks and a library',
