@@ -84,7 +84,9 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='diffrec_nb', description='DiffRec: sequential recommendation with diffusion models')
     sub = p.add_subparsers(dest='cmd', required=True)
     pr = sub.add_parser('prepare', help='download a raw public dataset and build its S3-Rec file')
-    pr.add_argument('name', choices=sorted(SOURCES)); pr.add_argument('--data-dir'); pr.add_argument('--force', action='store_true')
+    pr.add_argument('name', choices=sorted(SOURCES), help='the dataset to build')
+    pr.add_argument('--data-dir', help='where to write it (default: $DIFFREC_DATA, then ./datasets)')
+    pr.add_argument('--force', action='store_true', help='download and build again even where the file exists')
     c = sub.add_parser('convert', help='build an S3-Rec file, with id maps, from your own CSV/TSV interaction log',
                        description='Then train on it: diffrec_nb train --data OUT')
     c.add_argument('log', help='CSV or TSV file (plain or .gz) with a header row, one interaction a line')
@@ -95,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument('--sep', help='column separator (default: comma for .csv, tab for .tsv, else sniffed)')
     c.add_argument('--k-core', type=int, default=5, help='keep users and items with at least this many interactions; 0 keeps all (default: 5)')
     st = sub.add_parser('stats', help='Table 1: dataset statistics')
-    st.add_argument('names', nargs='*', default=['beauty', 'toys', 'ml-1m']); st.add_argument('--data-dir')
+    st.add_argument('names', nargs='*', default=['beauty', 'toys', 'ml-1m'], help='datasets or S3-Rec files (default: beauty toys ml-1m; missing ones are left out)')
+    st.add_argument('--data-dir', help='data directory (default: $DIFFREC_DATA, then ./datasets)')
     tr = sub.add_parser('train', help='train and evaluate a model, print a metrics table',
                         description=f"datasets: {sorted(DATASETS)} or a path; models: {[*MODELS, 'poprec']}")
     tr.add_argument('--preset', choices=sorted(PRESETS), default='paper', help="'paper' (default), 'small' (a minute on a CPU) or 'dense' (every position a target, λ = 0.1); the defaults "
@@ -103,14 +106,15 @@ def _parser() -> argparse.ArgumentParser:
     _add_dataclass_flags(tr, [RunConfig, DiffRecConfig, SASRecConfig])
     for name, hlp in (('evaluate', 'evaluate the best checkpoint of a run'), ('recommend', 'top-k items for users of a run')):
         q = sub.add_parser(name, help=hlp); q.add_argument('--run', required=True, help='the run folder (RunConfig.out_dir)')
-        q.add_argument('--data-dir'); q.add_argument('--method', choices=['one_step', 'chain'])
+        q.add_argument('--data-dir', help='data directory (default: the one the run used)')
+        q.add_argument('--method', choices=['one_step', 'chain'], help="DiffRec's inference: 'one_step' (Algorithm 3) or 'chain' (Algorithm 2) (default: the run's own)")
         q.add_argument('--checkpoint', choices=['best', 'last'], default='best',
                        help="'best' (the epoch selected on validation, default) or 'last' (the last epoch trained)")
         if name == 'recommend':
             who = q.add_mutually_exclusive_group(required=True)
             who.add_argument('--user', nargs='+', help="user ids as in the dataset file; for a log made with `convert`, the log's own user ids")
             who.add_argument('--history', type=int, nargs='+', help="item ids, oldest first: recommend after this history instead of a user's")
-            q.add_argument('--k', type=int, default=10)
+            q.add_argument('--k', type=int, default=10, help='items to recommend for each user or history (default: 10)')
     cp = sub.add_parser('compare', help='is run B better than run A? a paired test over the same users (and over seeds)',
                         description='B against A on the same users: the mean difference of a metric, its 95 % bootstrap interval '
                                     'and a sign-flip p-value (metrics.paired_test, train.compare_runs); with further runs of '
@@ -126,8 +130,11 @@ def _parser() -> argparse.ArgumentParser:
                     'of every pairing of runs')
     cp.add_argument('--more-b', nargs='+', default=[], metavar='RUN', help="further runs of B's model, as --more-a")
     e = sub.add_parser('experiments', help='run a grid of experiments in resumable chunks, appending to nbs/results/GRID.csv')
-    e.add_argument('grid'); e.add_argument('--minutes', type=float, default=0, help='stop after this long; rerun to continue')
-    e.add_argument('--data-dir'); e.add_argument('--device', default='auto'); e.add_argument('--out-root', default='runs')
+    e.add_argument('grid', help="the grid: a key of experiments.GRIDS or analysis.FIGURE_GRIDS, e.g. table2-cpu")
+    e.add_argument('--minutes', type=float, default=0, help='stop after this long; rerun to continue')
+    e.add_argument('--data-dir', help='data directory (default: $DIFFREC_DATA, then ./datasets)')
+    e.add_argument('--device', default='auto', help="'auto' (CUDA when present), 'cpu' or 'cuda' (default: auto)")
+    e.add_argument('--out-root', default='runs', help='run folders go to OUT_ROOT/GRID/<dataset>/<name> (default: runs)')
     e.add_argument('--results', help='CSV file (default: nbs/results/GRID.csv)')
     b = sub.add_parser('bench', help='cost of a DiffRec training step and of multi-seed inference, measured side by side')
     b.add_argument('--quick', action='store_true', help='tiny sizes (seconds)')
