@@ -81,7 +81,7 @@ def _methods(cls, module: str) -> list:
     "(name, function) of the public methods of `cls` defined in `module` (its own, or those `@patch` adds there), in source order."
     fs = [(m, f) for m, f in vars(cls).items() if inspect.isfunction(f) and not m.startswith('_') and m != 'forward'
           and f.__module__ == module and (inspect.getdoc(f) is not None or _params(f))]
-    return sorted(fs, key=lambda mf: mf[1].__code__.co_firstlineno)
+    return sorted(fs, key=lambda mf: inspect.unwrap(mf[1]).__code__.co_firstlineno)  # unwrap: @torch.no_grad() wraps some
 
 def _exported_classes() -> list:
     "Every class some module of the package exports, once."
