@@ -75,7 +75,8 @@ def _signature(title: str, obj, drop_self: bool = False, width: int = 88) -> str
     ps = list(sig.parameters.values())[1 if drop_self else 0:]
     ret = '' if sig.return_annotation is inspect.Signature.empty or inspect.isclass(obj) else f' -> {ann(sig.return_annotation)}'
     one = f"{title}({', '.join(map(param, ps))}){ret}"
-    return one if len(one) <= width else f"{title}(\n" + ''.join(f'    {param(p)},\n' for p in ps) + f"){ret}"
+    out = one if len(one) <= width else f"{title}(\n" + ''.join(f'    {param(p)},\n' for p in ps) + f"){ret}"
+    return out.replace('torch._C.', 'torch.')  # torch.Generator is defined in torch._C: show the name users write
 
 def _methods(cls, module: str) -> list:
     "(name, function) of the public methods of `cls` defined in `module` (its own, or those `@patch` adds there), in source order."
