@@ -16,8 +16,8 @@ from .analysis import movie_table
 from .experiments import DENSE
 
 # %% auto #0
-__all__ = ['PRESETS', 'field_docs', 'item_titles', 'compare_text', 'seeds_compare', 'seeds_text', 'pairings_compare',
-           'pairings_text', 'main']
+__all__ = ['SMALL', 'PRESETS', 'DEFAULT_PRESET', 'field_docs', 'item_titles', 'compare_text', 'seeds_compare', 'seeds_text',
+           'pairings_compare', 'pairings_text', 'main']
 
 # %% ../nbs/10_cli.ipynb #0b66cec7
 def _field_docs_src(src:str, # source text of a class body
@@ -53,25 +53,35 @@ def _flag_groups(classes, skip=('n_items',)) -> dict:
     for c in models: groups[f'{c.__name__} only'] = [(f, c) for f in dataclasses.fields(c) if f.name not in shared]
     return {g: [(f, c) for f, c in fs if f.name not in skip] for g, fs in groups.items()}
 
-def _add_dataclass_flags(p:argparse.ArgumentParser, classes, skip=('n_items',)):
+def _add_dataclass_flags(p:argparse.ArgumentParser, # the (sub)parser that gets the flags
+                         classes, # the dataclasses: RunConfig first, then the model configs
+                         skip=('n_items',), # fields that get no flag
+                         preset:tuple=('', {}), # (name, values) of the preset in force when no --preset is given
+                        ):
     "Add one `--flag` per field of the dataclasses, with its comment as help (defaults None: only given flags override a config)."
+    name, values = preset
     for title, fields in _flag_groups(classes, skip).items():
         g, docs = p.add_argument_group(title), {}
         for f, cls in fields:
             docs.setdefault(cls, field_docs(cls)); flag = '--' + f.name.replace('_', '-')
-            hlp = docs[cls][f.name] + ('' if '(default' in docs[cls][f.name] else f' (default: {f.default!r})')
+            if f.name in values and values[f.name] != f.default:  # the default preset changes it: say both values
+                hlp = docs[cls][f.name] + f" (default: {values[f.name]!r}, from the '{name}' preset; {cls.__name__}'s own: {f.default!r})"
+            else: hlp = docs[cls][f.name] + ('' if '(default' in docs[cls][f.name] else f' (default: {f.default!r})')
             hlp = hlp.replace('%', '%%')  # argparse formats help with %
             typ = f.type if isinstance(f.type, type) else {'int': int, 'float': float, 'bool': bool, 'str': str}.get(str(f.type).split('|')[0].strip(), str)
             if typ is bool: g.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=hlp)
             else: g.add_argument(flag, dest=f.name, type=typ, default=None, metavar=f.name.upper(), help=hlp)
 
+SMALL = dict(d=64, n_layers=1, max_len=20, N=100, epochs=5, batch_size=128, lr=2e-3, dropout=0.1)  # sizes for a minute on a CPU
 PRESETS = {  # starting points for `train --preset`; explicit flags override them
-    'paper': {},  # the paper's settings (Section 5.1.4): d = 256, 2 layers, T = 50, N = 1000, 50 epochs
-    'small': dict(d=64, n_layers=1, max_len=20, N=100, epochs=5, batch_size=128, lr=2e-3, dropout=0.1),  # a minute on a CPU
-    'dense': DENSE,  # every position a target, Rec loss from h^N, denoising loss at λ = 0.1: the best diffusion variant in 08
+    'dense': DENSE,  # the default: every position a target, causal, Rec loss from h^N, λ = 0.1 (the variant that ties SASRec-CE, 08)
+    'paper': {},  # the paper's DiffRec as written, at its settings (Section 5.1.4): `DiffRecConfig()`
+    'small': {**DENSE, **SMALL},  # the dense DiffRec, a minute on a CPU
+    'paper-small': SMALL,  # the paper's DiffRec at the same small sizes
 }
+DEFAULT_PRESET = 'dense'  # what `train` uses when no --preset is given: the variant that works (08_experiments)
 
-def _config_from(args, cls, preset:str='paper'):
+def _config_from(args, cls, preset:str=DEFAULT_PRESET):
     "An instance of dataclass `cls`: the preset's values, overridden by the flags that were given."
     names = {f.name for f in dataclasses.fields(cls)}
     base = {k: v for k, v in PRESETS[preset].items() if k in names}
@@ -101,9 +111,12 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument('--data-dir', help='data directory (default: $DIFFREC_DATA, then ./datasets)')
     tr = sub.add_parser('train', help='train and evaluate a model, print a metrics table',
                         description=f"datasets: {sorted(DATASETS)} or a path; models: {[*MODELS, 'poprec']}")
-    tr.add_argument('--preset', choices=sorted(PRESETS), default='paper', help="'paper' (default), 'small' (a minute on a CPU) or 'dense' (every position a target, λ = 0.1); the defaults "
-                    "below are the 'paper' preset's, and any flag given overrides the preset")
-    _add_dataclass_flags(tr, [RunConfig, DiffRecConfig, SASRecConfig])
+    tr.add_argument('--preset', choices=list(PRESETS), default=DEFAULT_PRESET,
+                    help="DiffRec's starting settings: 'dense' (default: every position a target, causal attention, Rec loss from "
+                         "pure noise, λ = 0.1; the variant that ties SASRec-CE in 08_experiments), 'paper' (the paper's DiffRec as "
+                         "written), 'small' (dense, a minute on a CPU) or 'paper-small'; the defaults below are the 'dense' "
+                         "preset's, and any flag given overrides the preset")
+    _add_dataclass_flags(tr, [RunConfig, DiffRecConfig, SASRecConfig], preset=(DEFAULT_PRESET, PRESETS[DEFAULT_PRESET]))
     for name, hlp in (('evaluate', 'evaluate the best checkpoint of a run'), ('recommend', 'top-k items for users of a run')):
         q = sub.add_parser(name, help=hlp); q.add_argument('--run', required=True, help='the run folder (RunConfig.out_dir)')
         q.add_argument('--data-dir', help='data directory (default: the one the run used)')
@@ -284,10 +297,22 @@ def _compare(args) -> str:
     pairs = pairings_compare(runs_a, runs_b, args.metric, args.which, args.n_boot, args.data_dir)
     return text + '\n\n' + seeds_text(res) + '\n\n' + pairings_text(pairs, args.metric)
 
+def _settings_line(cfg, # a DiffRecConfig or SASRecConfig
+                  ) -> str:
+    "The model, and every setting where `cfg` departs from its class's defaults (`DiffRecConfig`'s are the paper's)."
+    changed = [f'{f.name}={getattr(cfg, f.name)!r}' for f in dataclasses.fields(cfg)
+               if f.name != 'n_items' and f.default is not dataclasses.MISSING and getattr(cfg, f.name) != f.default]
+    head = "DiffRec: the paper's settings" if isinstance(cfg, DiffRecConfig) else 'SASRec-CE: its default settings'
+    return head + (', except ' + ', '.join(changed) if changed else '')
+
 def _train(args) -> pd.DataFrame:
     "Run `train` from flags; the metrics table."
     run = _config_from(args, RunConfig)
     cfg = _config_from(args, MODELS[run.model][1], args.preset) if run.model in MODELS else None
+    if run.cuda_graph and run.model == 'diffrec' and cfg.targets != 'last':
+        raise ValueError(f"--cuda-graph records only the paper's DiffRec (one target per row); preset '{args.preset}' with "
+                         f"targets={cfg.targets!r} trains every position: add --preset paper")
+    if cfg is not None: print(_settings_line(cfg), flush=True)  # before the progress bars: what is being trained
     res = train(run, cfg)
     if not res.get('finished', True): return pd.DataFrame({'stopped': [f"after {res['epochs_run']} epochs (max_minutes); rerun to continue"]})
     return pd.DataFrame({'valid': res['valid'], 'test': res['test']}).T
