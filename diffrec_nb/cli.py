@@ -7,10 +7,10 @@ from __future__ import annotations
 import argparse, dataclasses, inspect, io, json, shlex, sys, textwrap, tokenize
 from pathlib import Path
 import pandas as pd, torch
-from .data import DATASETS, SOURCES, DataError, convert_interactions, load_dataset, prepare, raw_ids, table1
+from .data import DATASETS, SOURCES, DataError, convert_interactions, leave_one_out, load_dataset, prepare, raw_ids, table1
 from .model import DiffRecConfig
 from .sasrec import SASRecConfig
-from .train import MODELS, RunConfig, compare_runs, evaluate_run, load_checkpoint, load_run, run_ranks, subset_users, train, _eval_kwargs, _same_users
+from .train import MODELS, RunConfig, compare_runs, evaluate_run, load_checkpoint, load_run, run_ranks, subset_users, train, _dense_rows, _eval_kwargs, _same_users
 from .metrics import paired_tests, per_user, seed_test
 from .analysis import movie_table
 from .experiments import DENSE
@@ -305,6 +305,19 @@ def _settings_line(cfg, # a DiffRecConfig or SASRecConfig
     head = "DiffRec: the paper's settings" if isinstance(cfg, DiffRecConfig) else 'SASRec-CE: its default settings'
     return head + (', except ' + ', '.join(changed) if changed else '')
 
+def _coverage_note(run:RunConfig, # the run's settings (data, samples, users)
+                   cfg, # its model config
+                  ) -> str:
+    "A note when one training row per user, SASRec-CE's and the dense DiffRec's default, leaves out many training targets."
+    if run.samples or cfg is None or not (run.model == 'sasrec' or _dense_rows(cfg)): return ''
+    seqs = leave_one_out(subset_users(load_dataset(run.data, run.data_dir), run.max_users, run.users_seed)).train
+    T = cfg.max_len
+    used, total = sum(min(len(s) - 1, T) for s in seqs), sum(max(len(s) - 1, 0) for s in seqs)
+    if not total or used >= 0.8 * total: return ''
+    return (f"note: one training row per user (samples='user') holds each history's last {T} targets: {used:,} of the "
+            f"{total:,} in the training split ({used / total:.0%}); --samples window --stride {min(20, T)} trains on every "
+            f"one (08_experiments' ML-1M protocol)")
+
 def _train(args) -> pd.DataFrame:
     "Run `train` from flags; the metrics table."
     run = _config_from(args, RunConfig)
@@ -313,6 +326,7 @@ def _train(args) -> pd.DataFrame:
         raise ValueError(f"--cuda-graph records only the paper's DiffRec (one target per row); preset '{args.preset}' with "
                          f"targets={cfg.targets!r} trains every position: add --preset paper")
     if cfg is not None: print(_settings_line(cfg), flush=True)  # before the progress bars: what is being trained
+    if note := _coverage_note(run, cfg): print(note, flush=True)
     res = train(run, cfg)
     if not res.get('finished', True): return pd.DataFrame({'stopped': [f"after {res['epochs_run']} epochs (max_minutes); rerun to continue"]})
     return pd.DataFrame({'valid': res['valid'], 'test': res['test']}).T

@@ -156,15 +156,15 @@ def write_sequences(data:Sequences, # the sequences to write
     return atomic_write(path, lambda f: f.write(text))
 
 # %% ../nbs/02_data.ipynb #19723016
-def load_dataset(name:str, # 'beauty', 'toys', 'ml-1m', 'sample', or a path to an S3-Rec file
+def load_dataset(name:str|Path, # 'beauty', 'toys', 'ml-1m', 'sample', or a path to an S3-Rec file (a `Path` is always a path)
                  data_dir:str|Path|None=None, # where the files are (see `get_data_dir`)
                  **kwargs, # passed on to `read_sequences`
                 ) -> Sequences:
     "Load a benchmark dataset by short name from the data directory, or any S3-Rec file by path."
-    key = name.lower()
-    if key not in DATASETS:
+    key = str(name).lower()
+    if isinstance(name, Path) or key not in DATASETS:
         if Path(name).is_file(): return read_sequences(name, **kwargs)
-        raise ValueError(f"dataset {name!r}: not one of {sorted(DATASETS)} and not an existing file")
+        raise ValueError(f"dataset {str(name)!r}: not one of {sorted(DATASETS)} and not an existing file")
     path = get_data_dir(data_dir)/DATASETS[key]
     if key == 'sample' and not path.is_file(): return make_synthetic()
     return read_sequences(path, name=key, **kwargs)
