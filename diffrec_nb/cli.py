@@ -323,8 +323,8 @@ def _train(args) -> pd.DataFrame:
     run = _config_from(args, RunConfig)
     cfg = _config_from(args, MODELS[run.model][1], args.preset) if run.model in MODELS else None
     if run.cuda_graph and run.model == 'diffrec' and cfg.targets != 'last':
-        raise ValueError(f"--cuda-graph records only the paper's DiffRec (one target per row); preset '{args.preset}' with "
-                         f"targets={cfg.targets!r} trains every position: add --preset paper")
+        raise ValueError(f"--cuda-graph records only the paper's DiffRec (one target per row, targets='last'); this run has "
+                         f"targets={cfg.targets!r} (preset '{args.preset}'), every position a target: use --preset paper")
     if cfg is not None: print(_settings_line(cfg), flush=True)  # before the progress bars: what is being trained
     if note := _coverage_note(run, cfg): print(note, flush=True)
     res = train(run, cfg)
