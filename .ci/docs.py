@@ -84,6 +84,43 @@ def _methods(cls, module: str) -> list:
           and f.__module__ == module and (inspect.getdoc(f) is not None or _params(f))]
     return sorted(fs, key=lambda mf: inspect.unwrap(mf[1]).__code__.co_firstlineno)  # unwrap: @torch.no_grad() wraps some
 
+def constant_comments(src: str) -> dict:
+    "Name -> comment of each top-level assignment in module source `src`: the one on its first line, else the comment lines just above."
+    import io, tokenize
+    lines, out = src.splitlines(), {}
+    for t in tokenize.generate_tokens(io.StringIO('\n'.join(lines) + '\n').readline):
+        if t.type == tokenize.COMMENT and t.start[1] > 0 and (m := re.match(r'([A-Za-z_]\w*)\s*(?::[^=]*)?=', lines[t.start[0] - 1])):
+            out.setdefault(m.group(1), t.string.lstrip('#').strip())  # a trailing comment on an assignment's first line
+    for i, l in enumerate(lines):
+        if (m := re.match(r'([A-Za-z_]\w*)\s*(?::[^=]*)?=', l)) and not out.get(m.group(1)):
+            above = []
+            for k in range(i - 1, -1, -1):
+                if not lines[k].startswith('#') or lines[k].startswith('#|') or lines[k].startswith('# %%'): break
+                above.insert(0, lines[k].lstrip('#').strip())
+            out[m.group(1)] = ' '.join(above)
+    return out
+
+def _short_repr(o, root: Path = ROOT) -> str:
+    "A value as code, the same on every machine: functions and classes by name, paths relative to the repository."
+    if callable(o) and hasattr(o, '__name__'): return o.__name__
+    if isinstance(o, Path): return f"<repository>/{o.relative_to(root)}" if o.is_relative_to(root) else repr(o)
+    if isinstance(o, dict): return '{' + ', '.join(f'{_short_repr(k)}: {_short_repr(v)}' for k, v in o.items()) + '}'
+    if isinstance(o, (list, tuple)):
+        inner = ', '.join(map(_short_repr, o))
+        return f'[{inner}]' if isinstance(o, list) else f'({inner}{"," if len(o) == 1 else ""})'
+    return repr(o)
+
+def _constant(name: str, obj, comment: str, width: int = 100) -> str:
+    "A constant's entry: its value (or, when long, what it holds) and its comment."
+    if type(obj).__name__ == 'DataFrame': what = f"A pandas DataFrame, {len(obj)} rows × {len(obj.columns)} columns: {', '.join(map(str, obj.columns))}."
+    elif len(r := _short_repr(obj)) <= width: what = f"```python\n{name} = {r}\n```"
+    elif isinstance(obj, dict) and all(isinstance(v, (str, int, float, bool, type(None))) for v in obj.values()):
+        what = f"```python\n{name} = {{\n" + ''.join(f'    {k!r}: {v!r},\n' for k, v in obj.items()) + "}\n```"  # flat: one entry a line
+    elif isinstance(obj, dict): what = f"A dict of {len(obj)} entries: " + ', '.join(f'`{k}`' for k in obj) + '.'
+    else: what = f"A {type(obj).__name__} of {len(obj)} entries." if hasattr(obj, '__len__') else f"```python\n{name} = {r[:width]}…\n```"
+    comment = comment.replace('|', '\\|')  # markdown: a bare | would start a table
+    return f"## `{name}`\n\n{what}\n\n{comment}\n"
+
 def _exported_classes() -> list:
     "Every class some module of the package exports, once."
     import diffrec_nb, pkgutil
@@ -95,9 +132,11 @@ def api_page(mod_name: str, nb_name: str = '') -> str:
     mod = importlib.import_module(f'diffrec_nb.{mod_name}')
     lesson = f"[`{Path(nb_name).stem}`](../{nb_name})" if nb_name else 'the notebook'
     out = [f"# `diffrec_nb.{mod_name}`\n", f"Generated from the exported code of {lesson}; the notebook teaches it, with tests after each piece.\n"]
+    comments = constant_comments(inspect.getsource(mod))
     for name in getattr(mod, '__all__', []):
         obj = getattr(mod, name, None)
-        if obj is None or not (inspect.isfunction(obj) or inspect.isclass(obj)): continue
+        if obj is None: continue
+        if not (inspect.isfunction(obj) or inspect.isclass(obj)): out.append(_constant(name, obj, comments.get(name, ''))); continue
         out.append(_entry(name, obj, '##'))
         if inspect.isclass(obj): out += [_entry(f'{name}.{m}', f, '###', drop_self=True) for m, f in _methods(obj, obj.__module__)]
     for cls in _exported_classes():  # methods this module adds to a class of another module

@@ -25,8 +25,8 @@ FIGURE_VARIANTS = {  # figure -> (label, model-config overrides); the first labe
     'fig5': [('target only', {}), ('last 2', dict(noise_last=2)), ('last 3', dict(noise_last=3)), ('last 4', dict(noise_last=4)),
              ('whole sequence', dict(noise_last=0))],
 }
-BASE = 'DiffRec (paper defaults)'
-CPU_MODEL = dict(d=64, n_layers=1, max_len=20, N=1000, epochs=4, lr=2e-3, batch_size=128, dropout=0.1, n_seeds=10)
+BASE = 'DiffRec (paper defaults)'  # run name of each figure's shared base run
+CPU_MODEL = dict(d=64, n_layers=1, max_len=20, N=1000, epochs=4, lr=2e-3, batch_size=128, dropout=0.1, n_seeds=10)  # the figures' CPU model
 
 def run_name(overrides:dict, # model-config overrides of the variant ({} for the base run)
             ) -> str:
@@ -43,7 +43,7 @@ def figure_specs(scale:str='cpu', # 'cpu': the planted-pattern sample, small mod
         return [run_spec(run_name(o), 'diffrec', dict(data='sample', max_users=1000, patience=3), {**CPU_MODEL, **o}) for o in overrides]
     return [{**_paper(run_name(o), 'diffrec', data, **o)} for data in datasets for o in overrides]
 
-FIGURE_GRIDS = {'figures-cpu': figure_specs('cpu'), 'figures-gpu': figure_specs('gpu')}
+FIGURE_GRIDS = {'figures-cpu': figure_specs('cpu'), 'figures-gpu': figure_specs('gpu')}  # the figures' runs, for `diffrec_nb experiments`
 
 # %% ../nbs/09_analysis.ipynb #8ce44e33
 def figure_table(df:pd.DataFrame, # a figures results table (from `run_grid`)

@@ -209,7 +209,7 @@ def pad_left(seqs:list, # lists of item ids
     return torch.from_numpy(out)
 
 # %% ../nbs/02_data.ipynb #477fa4dd
-SAMPLE_MODES = ('prefixes', 'window', 'user')
+SAMPLE_MODES = ('prefixes', 'window', 'user')  # how `training_samples` cuts rows from a training sequence
 
 def _sample_ends(L:int, mode:str, stride:int) -> range:
     "Indices of the targets a sequence of length L contributes (each needs at least one earlier item)."
@@ -359,7 +359,7 @@ class Source:
     sha256: str|None = None  # expected checksum, when known
     md5: str|None = None  # MovieLens publishes md5 only
 
-SOURCES = {
+SOURCES = {  # short name -> where `prepare` downloads the raw public files, and how it reads them
     'beauty': Source('http://snap.stanford.edu/data/amazon/productGraph/categoryFiles/reviews_Beauty_5.json.gz', 'amazon'),
     'toys': Source('http://snap.stanford.edu/data/amazon/productGraph/categoryFiles/reviews_Toys_and_Games_5.json.gz', 'amazon'),
     'ml-1m': Source('https://files.grouplens.org/datasets/movielens/ml-1m.zip', 'ml-1m', k=None,

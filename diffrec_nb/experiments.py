@@ -79,7 +79,7 @@ def _fast(spec:dict, graph:bool=False, fused:bool=False, slices:int=0) -> dict:
                             **({'compile': True, 'score_by_length': True} if fused else {}), **({'split': slices} if slices else {})}}
 
 # %% ../nbs/08_experiments.ipynb #f2756bc4
-GRIDS = {
+GRIDS = {  # grid name -> its runs (`run_spec` dicts), for `run_grid` and `diffrec_nb experiments`
     'smoke': [run_spec('PopRec', 'poprec', dict(data='sample')),
               run_spec('SASRec-CE', 'sasrec', dict(data='sample', max_users=500), dict(d=32, n_layers=1, max_len=20, epochs=2)),
               run_spec('DiffRec (paper)', 'diffrec', dict(data='sample', max_users=500), dict(d=32, n_layers=1, max_len=20, N=100, epochs=2, n_seeds=4))],
@@ -484,6 +484,7 @@ HEADLINE = [  # (dataset, our model, the paper's row, grid, run name)
     ('toys', 'DiffRec, as in the paper, Rec loss from h^N (--rec-from noise)', 'DiffRec', 'split-cpu', 'DiffRec, Rec loss from h^N, batches in 4 slices'),
     ('toys', 'DiffRec, as in the paper, Rec loss from h^N, λ = 0.1 (--rec-from noise --mse-weight 0.1)', 'DiffRec', 'split-cpu', 'DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices, 20 epochs')]
 
+# the same for the paper-scale runs: `table2-gpu`, and the literal DiffRec's full run from `speed-gpu`
 HEADLINE_GPU = [(ds, model, paper, 'table2-gpu', name) for ds in ('beauty', 'toys', 'ml-1m') for model, paper, name in (
     ('PopRec', 'PopRec', 'PopRec'), ('SASRec-CE', 'SASRec', 'SASRec-CE'), ('DiffRec dense (--preset dense)', 'DiffRec', DENSE_NAME),
     ('SASRec-CE, seed 1', 'SASRec', 'SASRec-CE, seed 1'), ('DiffRec dense (--preset dense), seed 1', 'DiffRec', f'{DENSE_NAME}, seed 1'),

@@ -54,7 +54,7 @@ class LinearScorer:
         return s if self.b is None else s + self.b[items]
 
 # %% ../nbs/03_metrics.ipynb #3a59f730
-TIE_RULES = ('id', 'optimistic', 'pessimistic')
+TIE_RULES = ('id', 'optimistic', 'pessimistic')  # how a score tied with the target's counts in its rank
 
 def _chunk_ahead(s:torch.Tensor, ts:torch.Tensor, targets:torch.Tensor, ids:torch.Tensor, tie:str) -> torch.Tensor:
     "Per row, how many items in this chunk rank ahead of the target (the target itself never counts)."
