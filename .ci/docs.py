@@ -166,6 +166,11 @@ MATHJAX_CONFIG = """window.MathJax = {
 };
 """
 
+# wide equations scroll instead of spilling; the page grid is wider than Material's 61rem, for the results tables
+EXTRA_CSS = """mjx-container[display="true"] { overflow-x: auto; overflow-y: hidden; }
+.md-grid { max-width: 80rem; }
+"""
+
 def build(out: Path):
     "Stage sources, write mkdocs.yml and build the site into `out`."
     with tempfile.TemporaryDirectory() as tmp:
@@ -178,7 +183,7 @@ def build(out: Path):
             mod = _module_of(nb)
             if mod: (src/'api'/f'{mod}.md').write_text(api_page(mod, nb.name)); api_nav.append({mod: f'api/{mod}.md'})
         (src/'assets').mkdir(); vendor_mathjax(src/'assets'); (src/'assets'/'mathjax-config.js').write_text(MATHJAX_CONFIG)
-        (src/'assets'/'extra.css').write_text('mjx-container[display="true"] { overflow-x: auto; overflow-y: hidden; }\n')
+        (src/'assets'/'extra.css').write_text(EXTRA_CSS)
         cfg = dict(site_name='diffrec_nb', site_description='Sequential Recommendation with Diffusion Models, as notebooks and a library',
                    repo_url=f'https://github.com/{REPO}', docs_dir=str(src), site_dir=str(out.resolve()), use_directory_urls=False,
                    theme=dict(name='material', features=['navigation.sections', 'navigation.top', 'search.highlight', 'content.code.copy']),
