@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_diffrec.ipynb #9615ec55
 from __future__ import annotations
-import math
+import math, numbers
 from dataclasses import dataclass, asdict, field
 import torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import patch
@@ -12,9 +12,19 @@ from .diffusion import q_sample, step_embedding, _at
 from .schedules import make_schedule
 
 # %% auto #0
-__all__ = ['DiffRecConfig', 'noise_mask', 'attention_mask', 'DSR', 'DiffRec', 'ranking_logits']
+__all__ = ['check_config', 'DiffRecConfig', 'noise_mask', 'attention_mask', 'DSR', 'DiffRec', 'ranking_logits']
 
 # %% ../nbs/04_diffrec.ipynb #a953ea32
+def check_config(cfg, # a DiffRecConfig or SASRecConfig
+                ):
+    "Refuse sizes and rates that cannot train, naming the setting: counts below 1, a dropout outside [0, 1), a learning rate <= 0."
+    for k in ('max_len', 'd', 'n_layers', 'n_heads', 'batch_size', 'epochs', 'N', 'n_seeds', 'history'):
+        v = getattr(cfg, k, 1)
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1: raise ValueError(f"{k}={v!r}: expected an integer >= 1")
+    if cfg.d_ff < 0: raise ValueError(f"d_ff={cfg.d_ff!r}: expected 0 (4*d) or a size >= 1")
+    if not 0 <= cfg.dropout < 1: raise ValueError(f"dropout={cfg.dropout!r}: expected 0 <= dropout < 1")
+    if not cfg.lr > 0: raise ValueError(f"lr={cfg.lr!r}: expected a learning rate > 0")
+
 @dataclass
 class DiffRecConfig:
     "Every setting of DiffRec, with the paper's defaults (Section 5.1.4)."
@@ -52,6 +62,7 @@ class DiffRecConfig:
     epochs: int = 50           # training epochs (the best validation NDCG@10 is kept)
     seed: int = 0              # seed for initialisation and training randomness
     def __post_init__(self):
+        check_config(self)
         if self.d % 2 or self.d % self.n_heads: raise ValueError(f"d={self.d} must be even and divisible by n_heads={self.n_heads}")
         for k, ok in (('schedule', ('sqrt', 'cosine', 'linear')), ('rec_loss', ('predicted', 'clean')),
                       ('var', ('beta', 'beta_tilde')), ('step_sampling', ('importance', 'uniform')), ('rec_from', ('sampled', 'noise')),
@@ -63,6 +74,8 @@ class DiffRecConfig:
         if self.noise_last < 0 or self.noise_last > self.max_len: raise ValueError(f"noise_last={self.noise_last}: expected 0..max_len")
         if self.targets == 'all' and not (self.causal and self.noise_last == 1):
             raise ValueError("targets='all' needs causal=True (a position must not see the items it predicts) and noise_last=1")
+        if self.targets == 'all' and self.max_len < 2:
+            raise ValueError(f"max_len={self.max_len}: targets='all' needs max_len >= 2 (a row of at least one input and its next item)")
 
 # %% ../nbs/04_diffrec.ipynb #c75b9c51
 def noise_mask(x:torch.Tensor, # (B, T) item ids, left-padded with 0, target at position T

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, asdict
 import torch, torch.nn as nn, torch.nn.functional as F
-from .model import attention_mask, ranking_logits
+from .model import attention_mask, check_config, ranking_logits
 from .data import pad_left, score_batches, trim_padding
 from .metrics import collect_scores, top_k
 
@@ -32,6 +32,10 @@ class SASRecConfig:
     batch_size: int = 256   # training batch size
     epochs: int = 50        # training epochs (the best validation NDCG@10 is kept)
     seed: int = 0           # seed for initialisation and training randomness
+    def __post_init__(self):
+        check_config(self)  # counts >= 1, 0 <= dropout < 1, lr > 0, each bad one named (04_diffrec)
+        if self.d % self.n_heads: raise ValueError(f"d={self.d} must be divisible by n_heads={self.n_heads}")
+        if not self.init_std > 0: raise ValueError(f"init_std={self.init_std!r}: expected > 0")
 
 class SASRec(nn.Module):
     "Causal self-attention over the history, next-item cross-entropy at every position over all items."

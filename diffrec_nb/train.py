@@ -323,6 +323,8 @@ def _check_run(run:RunConfig, cfg, dev:torch.device):
     "Refuse settings that cannot work together, before anything is written."
     if run.model not in (*MODELS, 'poprec'): raise ValueError(f"model={run.model!r}: expected one of {[*MODELS, 'poprec']}")
     if run.split < 0: raise ValueError(f"split={run.split}: expected 0 (whole batches) or a number of slices >= 1")
+    for k, lo in (('patience', 1), ('stride', 1), ('max_users', 0), ('max_minutes', 0)):
+        if getattr(run, k) < lo: raise ValueError(f"{k}={getattr(run, k)!r}: expected >= {lo}")
     if not run.cuda_graph: return
     if dev.type != 'cuda': raise ValueError(f"cuda_graph=True needs a CUDA device (device={run.device!r} gives {dev.type})")
     bs = getattr(cfg, 'batch_size', DiffRecConfig.batch_size)  # cfg None: the defaults
@@ -352,10 +354,17 @@ def _save_ranks(out:Path, split:Split, ranks:dict):
 def _resume(out:Path, run:RunConfig, cfg, model, opt, g:torch.Generator) -> dict:
     "Load out/last.pt into model, optimiser and RNGs; returns the loop state."
     ck = load_checkpoint(out/'last.pt')
-    stored = asdict(type(cfg)(**{**ck['config'], 'epochs': cfg.epochs}))  # fields added since the checkpoint: their defaults
-    if stored != asdict(cfg) or ck['run']['data'] != run.data:
-        raise ValueError(f"{out/'last.pt'}: checkpoint was made with another config (only `epochs` may differ); "
-                         "use another out_dir or resume=False")
+    was_model = ck['run'].get('model', 'diffrec')
+    if was_model != run.model:
+        raise ValueError(f"{out/'last.pt'}: holds a {was_model} run, not {run.model}; use another out_dir, "
+                         "or resume=False (--no-resume) to train over it")
+    names = {f.name for f in fields(cfg)}  # fields added since the checkpoint: their defaults; removed ones: left out
+    stored = asdict(type(cfg)(**{**{k: v for k, v in ck['config'].items() if k in names}, 'epochs': cfg.epochs}))
+    diff = [f"{k}: {stored[k]!r} there, {v!r} now" for k, v in asdict(cfg).items() if stored[k] != v]
+    if ck['run']['data'] != run.data: diff.insert(0, f"data: {ck['run']['data']!r} there, {run.data!r} now")
+    if diff:
+        raise ValueError(f"{out/'last.pt'}: checkpoint was made with another config (only `epochs` may differ; "
+                         f"{'; '.join(diff)}); use another out_dir, or resume=False (--no-resume) to train over it")
     was = (ck['run'].get('max_users', 0), _users_seed(ck) if ck['run'].get('max_users', 0) else 0)
     if was != (run.max_users, run.users_seed if run.max_users else 0):
         raise ValueError(f"{out/'last.pt'}: checkpoint was trained on other users (max_users={was[0]}, users_seed={was[1]}; "
