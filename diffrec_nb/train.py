@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, torch
 from tqdm.auto import tqdm
 import diffrec_nb
-from .data import Sequences, Split, atomic_write, leave_one_out, load_dataset, training_samples, length_slices
+from .data import Sequences, Split, atomic_write, leave_one_out, load_dataset, training_samples, length_slices, SAMPLE_MODES
 from .metrics import poprec_ranks, rank_metrics, eval_side, paired_test
 from .model import DiffRec, DiffRecConfig
 from .sasrec import SASRec, SASRecConfig
@@ -78,8 +78,10 @@ def resolve_device(name:str, # 'auto', or any torch device name ('cpu', 'cuda', 
                   ) -> torch.device:
     "'auto' picks CUDA when present."
     if name == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    if name == 'cuda' and not torch.cuda.is_available(): raise ValueError("device='cuda' but no CUDA device is available")
-    return torch.device(name)
+    try: dev = torch.device(name)
+    except RuntimeError: raise ValueError(f"device={name!r}: expected 'auto', 'cpu', 'cuda' or another torch device name ('cuda:1', 'mps')") from None
+    if dev.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device={name!r} but no CUDA device is available")
+    return dev
 
 # %% ../nbs/07_train.ipynb #8b140d4a
 def _rng_state(g:torch.Generator) -> dict:
@@ -323,6 +325,8 @@ def _check_run(run:RunConfig, cfg, dev:torch.device):
     "Refuse settings that cannot work together, before anything is written."
     if run.model not in (*MODELS, 'poprec'): raise ValueError(f"model={run.model!r}: expected one of {[*MODELS, 'poprec']}")
     if run.split < 0: raise ValueError(f"split={run.split}: expected 0 (whole batches) or a number of slices >= 1")
+    for k, ok in (('samples', ('', *SAMPLE_MODES)), ('eval_method', ('one_step', 'chain'))):
+        if getattr(run, k) not in ok: raise ValueError(f"{k}={getattr(run, k)!r}: expected one of {ok}")
     for k, lo in (('patience', 1), ('stride', 1), ('max_users', 0), ('max_minutes', 0)):
         if getattr(run, k) < lo: raise ValueError(f"{k}={getattr(run, k)!r}: expected >= {lo}")
     if not run.cuda_graph: return
