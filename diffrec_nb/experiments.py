@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_experiments.ipynb #32d28314
 from __future__ import annotations
-import gzip, json, time
+import gzip, json, os, time
 from dataclasses import asdict
 from pathlib import Path
 import pandas as pd, torch
@@ -15,12 +15,21 @@ from .train import MODELS, RunConfig, continue_run, load_run, run_ranks, train
 from .metrics import paired_tests, rank_metrics
 
 # %% auto #0
-__all__ = ['RESULTS', 'TIED', 'DENSE', 'DENSE_NAME', 'GRIDS', 'PAPER_TABLE2', 'HEADLINE', 'HEADLINE_GPU', 'run_spec',
-           'load_results', 'ranks_path', 'load_ranks', 'compare_stored_pairs', 'compare_stored', 'run_dir', 'run_grid',
-           'table2', 'variants_table', 'diagnose_run', 'headline']
+__all__ = ['RESULTS_ENV', 'RESULTS', 'TIED', 'DENSE', 'DENSE_NAME', 'GRIDS', 'PAPER_TABLE2', 'HEADLINE', 'HEADLINE_GPU',
+           'results_dir', 'run_spec', 'load_results', 'ranks_path', 'load_ranks', 'compare_stored_pairs',
+           'compare_stored', 'run_dir', 'run_grid', 'table2', 'variants_table', 'diagnose_run', 'headline']
 
 # %% ../nbs/08_experiments.ipynb #3631eca9
-RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results' if '__file__' in globals() else Path('results')  # the results store
+RESULTS_ENV = 'DIFFREC_RESULTS'  # names a folder for the results store, in place of the default
+
+def results_dir(module_file:str|None=None, # this module's file; None in a notebook, which runs in nbs/ beside results/
+               ) -> Path:
+    "The results store: $DIFFREC_RESULTS, else nbs/results of the checkout the package runs from, else ./results."
+    if os.environ.get(RESULTS_ENV): return Path(os.environ[RESULTS_ENV])
+    here = Path(module_file).resolve().parents[1]/'nbs'/'results' if module_file else Path('results')
+    return here if here.is_dir() else Path('results')  # a pip-installed package has no nbs/: never write into site-packages
+
+RESULTS = results_dir(globals().get('__file__'))  # the results store
 
 def run_spec(name:str, # the run's name, unique within its grid and dataset
              model:str, # 'diffrec', 'sasrec' or 'poprec'
@@ -325,7 +334,7 @@ def compare_stored_pairs(grid:str, # a key of GRIDS, or any name when `specs` is
                          pairs:list, # (a, b) run names of the grid: a baseline and the run compared with it
                          metrics:str|list='NDCG@10', # a metric ('NDCG@K' or 'HR@K') or several: each pair is tested in each
                          n_boot:int=10_000, # bootstrap resamples and sign flips, each
-                         results:str|Path|None=None, # the grid's CSV (default: nbs/results/GRID.csv)
+                         results:str|Path|None=None, # the grid's CSV (default: RESULTS/GRID.csv)
                          specs:list|None=None, # the runs (default: GRIDS[grid])
                          data:str|None=None, # the dataset, needed where the grid has runs of that name on several (table2-gpu, paired-cpu)
                         ) -> list:
@@ -354,7 +363,7 @@ def compare_stored(grid:str, # a key of GRIDS, or any name when `specs` is given
                    b:str, # the run compared with it
                    metric:str='NDCG@10', # 'NDCG@K' or 'HR@K'
                    n_boot:int=10_000, # bootstrap resamples and sign flips, each
-                   results:str|Path|None=None, # the grid's CSV (default: nbs/results/GRID.csv)
+                   results:str|Path|None=None, # the grid's CSV (default: RESULTS/GRID.csv)
                    specs:list|None=None, # the runs (default: GRIDS[grid])
                    data:str|None=None, # the dataset, needed where the grid has runs of that name on several (table2-gpu, paired-cpu)
                   ) -> dict:
@@ -371,7 +380,7 @@ def run_dir(out_root:str|Path, # the folder of every grid
     return Path(out_root)/grid/data/name.replace(' ', '_').replace(',', '').replace('/', '-')
 
 def run_grid(grid:str, # a key of GRIDS, or any name when `specs` is given
-             results:str|Path|None=None, # CSV file (default: nbs/results/GRID.csv)
+             results:str|Path|None=None, # CSV file (default: RESULTS/GRID.csv)
              out_root:str|Path='runs', # checkpoints go to out_root/GRID/<dataset>/<name>
              minutes:float=0, # stop starting or continuing runs after this long (0 = no limit)
              data_dir:str|None=None, # where the datasets are (None: `get_data_dir()`)
