@@ -10,7 +10,7 @@ from fastcore.basics import patch
 from .diffusion import q_sample, p_sample
 from .model import DiffRec, DiffRecConfig, ranking_logits
 from .data import Split, inference_rows, training_samples, score_batches, trim_padding
-from .metrics import DenseScorer, evaluate_scorer, batch_ranks, full_ranks, rank_metrics, collect_scores, eval_side, top_k
+from .metrics import DenseScorer, evaluate_scorer, batch_ranks, full_ranks, rank_metrics, collect_scores, eval_side, top_k, check_histories
 
 # %% auto #0
 __all__ = ['draw_index', 'ImportanceSampler', 'sampler_for', 'train_step', 'model_ranks', 'evaluate_model', 'fit_small',
@@ -218,6 +218,8 @@ def recommend(self:DiffRec, histories:list, # item-id lists, oldest first
               **kwargs, # options of `score_iter` (method, seeds, batch_size, by_length)
              ) -> torch.Tensor:
     "Top-k item ids for each history (by default never an item already in it), (len(histories), k); see `metrics.top_k`."
+    check_histories(histories, self.cfg.n_items)
+    if not len(histories): return torch.empty(0, k, dtype=torch.long)
     return top_k(self.score(histories, **kwargs), histories if exclude_history else None, k)
 
 # %% ../nbs/05_efficient.ipynb #e5640d28

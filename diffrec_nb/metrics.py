@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_metrics.ipynb #084f724b
 from __future__ import annotations
-import itertools, math
+import itertools, math, numbers
 from collections import Counter
 import numpy as np, pandas as pd, torch
 from .data import Split, pad_left, leave_one_out, load_dataset
@@ -12,7 +12,7 @@ from .data import Split, pad_left, leave_one_out, load_dataset
 # %% auto #0
 __all__ = ['TIE_RULES', 'PAPER_POPREC', 'DenseScorer', 'LinearScorer', 'full_ranks', 'per_user', 'rank_metrics', 'PopRec',
            'eval_side', 'evaluate_scorer', 'poprec_metrics', 'poprec_ranks', 'collect_scores', 'batch_ranks',
-           'evaluate_batches', 'paired_tests', 'paired_test', 'seed_test', 'top_k', 'poprec_table']
+           'evaluate_batches', 'paired_tests', 'paired_test', 'seed_test', 'check_histories', 'top_k', 'poprec_table']
 
 # %% ../nbs/03_metrics.ipynb #1033d50c
 class DenseScorer:
@@ -284,6 +284,17 @@ def seed_test(scores_a, # model A's test score of each training seed (e.g. each 
                 ratio=(b.mean() / a.mean()).item() if a.mean() > 0 else math.nan, p=p,
                 min_p=(2 if na == len(b) else 1) / len(deltas), splits=len(deltas),
                 A_spread=(a.max() - a.min()).item(), B_spread=(b.max() - b.min()).item())
+
+# %% ../nbs/03_metrics.ipynb #4877ced9
+def check_histories(histories:list, # item-id lists, oldest first (an empty list is a history with nothing in it)
+                    n_items:int, # the model's items: valid ids are 1..n_items
+                   ):
+    "Refuse histories a model cannot score, naming the first bad one: ids that are not integers in 1..n_items."
+    is_int = lambda j: (isinstance(j, numbers.Integral) and not isinstance(j, bool)) or (
+        torch.is_tensor(j) and j.dim() == 0 and not j.is_floating_point() and j.dtype != torch.bool)
+    for i, h in enumerate(histories):
+        bad = [j for j in h if not is_int(j) or not 1 <= int(j) <= n_items]
+        if bad: raise ValueError(f"histories[{i}]: item ids {bad[:5]} are not integers in 1..{n_items}")
 
 # %% ../nbs/03_metrics.ipynb #4a7f57b6
 def top_k(scores:torch.Tensor, # (B, n_items+2) scores or probabilities; columns 0 and n_items+1 are never recommended
