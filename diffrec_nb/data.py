@@ -456,7 +456,10 @@ def read_interactions(path:str|Path, # a CSV/TSV file (plain or .gz) with a head
     try:
         header = list(read(nrows=0).columns)
         missing = [c for c in cols if c not in header]
-        if missing: raise DataError(f"{path}: no column {missing[0]!r}; the header has {header} (name the columns with user=, item=, time=)")
+        if missing:
+            hint = (f"a single column: is the separator {sep!r}? pass sep= (--sep)" if len(header) == 1 else
+                    "name the columns with user=, item=, time= (--user-col, --item-col, --time-col)")
+            raise DataError(f"{path}: no column {missing[0]!r}; the header has {header} ({hint})")
         df = read(usecols=cols)  # only the columns used: a wide log costs no more memory than a narrow one
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, csv.Error) as e:
         raise DataError(f"{path}: not a readable CSV/TSV file ({e})") from None
@@ -493,6 +496,8 @@ def convert_interactions(path:str|Path, # your interaction log (see `read_intera
                          k:int|None=5, # k-core filter (users and items with at least k interactions); None or 0 keeps all
                         ) -> dict:
     "Build an S3-Rec file and its id maps from an interaction log; returns what was written and kept."
+    for o in (out, *map_paths(out)):  # checked before reading: a write must never replace the log it reads
+        if Path(o).resolve() == Path(path).resolve(): raise DataError(f"{path}: the input would be overwritten by {o}; write to another file")
     raw = read_interactions(path, user, item, time, sep)
     df = _filter_for_split(raw, k)
     if not len(df): raise DataError(f"{path}: no user is left after the filters (k-core k={k}, at least 3 items per user); try a smaller k")
