@@ -381,11 +381,18 @@ def download(url:str, # where to fetch the file from
              timeout:float=60, # seconds to wait for the server
             ) -> Path:
     "Download `url` to `dest` atomically, verifying the checksum(s) given; returns `dest`."
-    dest = Path(dest); dest.parent.mkdir(parents=True, exist_ok=True)
+    dest = Path(dest); made = [p for p in (dest.parent, *dest.parent.parents) if not p.exists()]  # folders this call creates
+    dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmpname = tempfile.mkstemp(dir=dest.parent, prefix=f'.{dest.name}.', suffix='.part'); tmpfile = Path(tmpname)
     try:
-        with os.fdopen(fd, 'wb') as f, urllib.request.urlopen(url, timeout=timeout) as r:
-            for block in iter(lambda: r.read(1 << 20), b''): f.write(block)
+        try:
+            with os.fdopen(fd, 'wb') as f, urllib.request.urlopen(url, timeout=timeout) as r:
+                for block in iter(lambda: r.read(1 << 20), b''): f.write(block)
+        except OSError as e:  # URLError, HTTPError, timeouts, resets
+            tmpfile.unlink(missing_ok=True)
+            for p in made:  # innermost first: only the folders this call made, and only while empty
+                if not any(p.iterdir()): p.rmdir()
+            raise DataError(f"{url}: download failed ({getattr(e, 'reason', e)}); nothing was saved") from None
         for algo, want in (('sha256', sha256), ('md5', md5)):
             if want and _digest(tmpfile, algo) != want.lower():
                 raise DataError(f"{url}: {algo} mismatch, expected {want}, got {_digest(tmpfile, algo)}; nothing was saved")
@@ -410,7 +417,11 @@ def prepare(name:str, # 'beauty', 'toys' or 'ml-1m'
     sums = (sha256, None) if url else (src.sha256, src.md5)
     url = url or src.url
     raw_path = raw_dir/url.rsplit('/', 1)[-1]
-    if not raw_path.exists(): download(url, raw_path, *sums)
+    if not raw_path.exists():
+        try: download(url, raw_path, *sums)
+        except DataError as e:
+            raise DataError(f"{e}. Without internet access: put {raw_path.name} at {raw_path} and run this again, "
+                            f"or put a built {DATASETS[name]} in {out_dir}") from None
     df = read_amazon_reviews(raw_path) if src.kind == 'amazon' else read_ml1m_ratings(raw_path)
     seqs, _, item_map = build_sequences(df, src.k, name)
     if src.kind == 'ml-1m': _ml1m_extras(raw_path, item_map, out_dir)
