@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, dataclasses, inspect, io, json, shlex, sys, textwrap, tokenize
 from pathlib import Path
 import pandas as pd, torch
-from .data import DATASETS, SOURCES, DataError, convert_interactions, leave_one_out, load_dataset, prepare, raw_ids, table1
+from .data import DATASETS, SOURCES, DataError, convert_interactions, get_data_dir, leave_one_out, load_dataset, prepare, raw_ids, table1
 from .model import DiffRecConfig
 from .sasrec import SASRecConfig
 from .train import MODELS, RunConfig, compare_runs, evaluate_run, load_checkpoint, load_run, run_ranks, subset_users, train, _dense_rows, _eval_kwargs, _same_users
@@ -332,6 +332,16 @@ def _train(args) -> pd.DataFrame:
     return pd.DataFrame({'valid': res['valid'], 'test': res['test']}).T
 
 # %% ../nbs/10_cli.ipynb #45e034b1
+def _stats(args) -> str:
+    "Table 1 of the datasets found; an error naming the files and folder when none is."
+    t = table1(args.names, args.data_dir)
+    if not len(t):
+        files = [DATASETS.get(n, n) for n in args.names]
+        raise DataError(f"no dataset found: {', '.join(files)} not in {get_data_dir(args.data_dir)} (set $DIFFREC_DATA or "
+                        "--data-dir; `diffrec_nb stats sample` measures the generated sample)")
+    return t.round(4).to_string()
+
+# %% ../nbs/10_cli.ipynb #a1b78f00
 def main(argv:list|None=None, # the arguments (None: the command line)
         ) -> int:
     "Entry point of the `diffrec_nb` console script."
@@ -342,7 +352,7 @@ def main(argv:list|None=None, # the arguments (None: the command line)
             r = convert_interactions(args.log, args.out, args.user_col, args.item_col, args.time_col or None, args.sep, args.k_core)
             print(f"wrote {r['path']}: {r['users']} users, {r['items']} items, {r['kept']} of {r['interactions']} interactions kept"
                   f" (k-core {args.k_core}, at least 3 items per user); id maps: {r['item_map'].name}, {r['user_map'].name}")
-        elif args.cmd == 'stats': print(table1(args.names, args.data_dir).round(4).to_string())
+        elif args.cmd == 'stats': print(_stats(args))
         elif args.cmd == 'train': print(_train(args).round(4).to_string())
         elif args.cmd == 'evaluate':
             print(pd.DataFrame(evaluate_run(args.run, args.data_dir, args.checkpoint, args.method)).T.round(4).to_string())
