@@ -397,12 +397,12 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     "Train, validate every epoch, early-stop, evaluate the best checkpoint on test; returns the results dict."
     t_start, out, dev = time.time(), Path(run.out_dir), resolve_device(run.device)
     _check_run(run, cfg, dev)
-    out.mkdir(parents=True, exist_ok=True)
     cls, ccls = MODELS.get(run.model, (None, None))
     cfg = cfg if cfg is not None else (ccls() if ccls else None)
     data = subset_users(load_dataset(run.data, run.data_dir), run.max_users, run.users_seed)
     dense = _dense_rows(cfg)  # DiffRec's dense variant learns from every position, like SASRec
     split, samples = leave_one_out(data), run.samples or ('user' if dense else DEFAULT_SAMPLES.get(run.model, 'prefixes'))
+    out.mkdir(parents=True, exist_ok=True)  # only once the data has loaded: a bad file leaves no empty run folder
     if run.model == 'poprec': return _poprec(run, split, _protocol(run, data, split, torch.empty(0), dev, '-'), out)
     cfg = replace(cfg, n_items=data.n_items)
     torch.manual_seed(cfg.seed); random.seed(cfg.seed); np.random.seed(cfg.seed)
