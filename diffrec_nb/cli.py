@@ -318,6 +318,20 @@ def _coverage_note(run:RunConfig, # the run's settings (data, samples, users)
             f"{total:,} in the training split ({used / total:.0%}); --samples window --stride {min(20, T)} trains on every "
             f"one (08_experiments' ML-1M protocol)")
 
+def _resume_note(run:RunConfig, # the run's settings (out_dir, resume, patience)
+                 cfg, # its model config (epochs)
+                ) -> str|None:
+    "What `train` will do with a run folder that already holds a checkpoint: finish it, or only report it."
+    last = Path(run.out_dir)/'last.pt'
+    if not (run.resume and last.exists()): return None
+    st = load_checkpoint(last)['state']
+    if st['epoch'] < cfg.epochs and st['bad'] < run.patience:
+        return f"{run.out_dir}: resuming the run there at epoch {st['epoch'] + 1} of {cfg.epochs}"
+    early = st['bad'] >= run.patience  # no better validation score for `patience` epochs
+    why, more = (('stopped early', f'--patience above {run.patience}') if early else ('all its epochs', f"--epochs above {st['epoch']}"))
+    return (f"{run.out_dir}: the run there has finished ({st['epoch']} epochs, {why}): its results, not a new run "
+            f"(--no-resume trains it again, --out-dir elsewhere, {more} trains it further)")
+
 def _train(args) -> pd.DataFrame:
     "Run `train` from flags; the metrics table."
     run = _config_from(args, RunConfig)
@@ -327,6 +341,7 @@ def _train(args) -> pd.DataFrame:
                          f"targets={cfg.targets!r} (preset '{args.preset}'), every position a target: use --preset paper")
     if cfg is not None: print(_settings_line(cfg), flush=True)  # before the progress bars: what is being trained
     if note := _coverage_note(run, cfg): print(note, flush=True)
+    if cfg is not None and (note := _resume_note(run, cfg)): print(note, flush=True)
     res = train(run, cfg)
     if not res.get('finished', True): return pd.DataFrame({'stopped': [f"after {res['epochs_run']} epochs (max_minutes); rerun to continue"]})
     return pd.DataFrame({'valid': res['valid'], 'test': res['test']}).T
