@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, torch
 from tqdm.auto import tqdm
 import diffrec_nb
-from .data import Sequences, Split, atomic_write, leave_one_out, load_dataset, training_samples, length_slices, SAMPLE_MODES
+from .data import DATASETS, Sequences, Split, atomic_write, leave_one_out, load_dataset, training_samples, length_slices, SAMPLE_MODES
 from .metrics import poprec_ranks, rank_metrics, eval_side, paired_test
 from .model import DiffRec, DiffRecConfig
 from .sasrec import SASRec, SASRecConfig
@@ -365,7 +365,8 @@ def _resume(out:Path, run:RunConfig, cfg, model, opt, g:torch.Generator) -> dict
     names = {f.name for f in fields(cfg)}  # fields added since the checkpoint: their defaults; removed ones: left out
     stored = asdict(type(cfg)(**{**{k: v for k, v in ck['config'].items() if k in names}, 'epochs': cfg.epochs}))
     diff = [f"{k}: {stored[k]!r} there, {v!r} now" for k, v in asdict(cfg).items() if stored[k] != v]
-    if ck['run']['data'] != run.data: diff.insert(0, f"data: {ck['run']['data']!r} there, {run.data!r} now")
+    if ck['run']['data'] != run.data and Path(ck['run']['data']).resolve() != Path(run.data).resolve():  # runs stored relative paths once
+        diff.insert(0, f"data: {ck['run']['data']!r} there, {run.data!r} now")
     if diff:
         raise ValueError(f"{out/'last.pt'}: checkpoint was made with another config (only `epochs` may differ; "
                          f"{'; '.join(diff)}); use another out_dir, or resume=False (--no-resume) to train over it")
@@ -396,6 +397,8 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
          ) -> dict:
     "Train, validate every epoch, early-stop, evaluate the best checkpoint on test; returns the results dict."
     t_start, out, dev = time.time(), Path(run.out_dir), resolve_device(run.device)
+    if run.data not in DATASETS and Path(run.data).is_file():  # a file: stored as a full path, found from any folder later
+        run = replace(run, data=str(Path(run.data).resolve()))
     _check_run(run, cfg, dev)
     cls, ccls = MODELS.get(run.model, (None, None))
     cfg = cfg if cfg is not None else (ccls() if ccls else None)
@@ -458,6 +461,9 @@ def load_run(run_dir:str|Path, # a run folder with best.pt (from `train`)
     if not path.exists(): raise FileNotFoundError(f"{path}: no checkpoint (train first, with --out-dir {run_dir})")
     ck = load_checkpoint(path)
     run = RunConfig(**{**ck['run'], 'users_seed': _users_seed(ck), **({'data_dir': data_dir} if data_dir else {})})
+    if run.data not in DATASETS and not Path(run.data).is_absolute() and not Path(run.data).exists():
+        raise FileNotFoundError(f"{path}: the run was trained on the file {run.data!r}, a path relative to the folder it was "
+                                "trained from; run this from that folder (runs trained now store the full path)")
     cls, ccls = MODELS[run.model]
     model = cls(ccls(**ck['config'])); model.load_state_dict(ck['model']); model.eval()
     return model, run, subset_users(load_dataset(run.data, run.data_dir), run.max_users, run.users_seed)
