@@ -10,7 +10,7 @@ import pandas as pd, torch
 from .data import DATASETS, SOURCES, DataError, convert_interactions, get_data_dir, leave_one_out, load_dataset, prepare, raw_ids, table1
 from .model import DiffRecConfig
 from .sasrec import SASRecConfig
-from .train import MODELS, RunConfig, compare_runs, evaluate_run, load_checkpoint, load_run, run_ranks, subset_users, train, _dense_rows, _eval_kwargs, _same_users
+from .train import MODELS, RunConfig, compare_runs, evaluate_run, load_checkpoint, load_run, run_ranks, subset_users, train, _dense_rows, _eval_kwargs, _finished, _same_users
 from .metrics import paired_tests, per_user, seed_test
 from .analysis import movie_table
 from .experiments import DENSE
@@ -325,7 +325,7 @@ def _resume_note(run:RunConfig, # the run's settings (out_dir, resume, patience)
     last = Path(run.out_dir)/'last.pt'
     if not (run.resume and last.exists()): return None
     st = load_checkpoint(last)['state']
-    if st['epoch'] < cfg.epochs and st['bad'] < run.patience:
+    if not _finished(st, run, cfg):
         return f"{run.out_dir}: resuming the run there at epoch {st['epoch'] + 1} of {cfg.epochs}"
     early = st['bad'] >= run.patience  # no better validation score for `patience` epochs
     why, more = (('stopped early', f'--patience above {run.patience}') if early else ('all its epochs', f"--epochs above {st['epoch']}"))

@@ -355,6 +355,10 @@ def _save_ranks(out:Path, split:Split, ranks:dict):
                                      'targets': {w: torch.as_tensor(eval_side(split, w)[1]).to(torch.int32) for w in ranks}})
 
 # %% ../nbs/07_train.ipynb #8bc9368c
+def _finished(st:dict, run:RunConfig, cfg) -> bool:
+    "Whether a run's loop state is past training: every epoch trained, or `patience` epochs without a better validation score."
+    return st['epoch'] >= cfg.epochs or st['bad'] >= run.patience
+
 def _resume(out:Path, run:RunConfig, cfg, model, opt, g:torch.Generator) -> dict:
     "Load out/last.pt into model, optimiser and RNGs; returns the loop state."
     ck = load_checkpoint(out/'last.pt')
@@ -397,7 +401,7 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
          ) -> dict:
     "Train, validate every epoch, early-stop, evaluate the best checkpoint on test; returns the results dict."
     t_start, out, dev = time.time(), Path(run.out_dir), resolve_device(run.device)
-    if run.data not in DATASETS and Path(run.data).is_file():  # a file: stored as a full path, found from any folder later
+    if run.data.lower() not in DATASETS and Path(run.data).is_file():  # a file: stored as a full path, found from any folder later
         run = replace(run, data=str(Path(run.data).resolve()))
     _check_run(run, cfg, dev)
     cls, ccls = MODELS.get(run.model, (None, None))
@@ -418,7 +422,7 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     if run.resume and (out/'last.pt').exists(): st = _resume(out, run, cfg, model, opt, g); set_capturable(opt, run.cuda_graph)
     graphed = (GraphedSplitStep(model, opt, run.split, run.amp) if run.split else GraphedStep(model, opt, run.amp)) if run.cuda_graph else None
     proto = _protocol(run, data, split, rows, dev, samples)
-    while st['epoch'] < cfg.epochs and st['bad'] < run.patience:
+    while not _finished(st, run, cfg):
         if run.max_minutes and time.time() - t_start > 60 * run.max_minutes: break
         t0 = time.time(); ep = st['epoch'] + 1
         tr = _train_epoch(model, opt, rows, cfg.batch_size, g, ep, run, dev, lengths, graphed)
@@ -461,7 +465,7 @@ def load_run(run_dir:str|Path, # a run folder with best.pt (from `train`)
     if not path.exists(): raise FileNotFoundError(f"{path}: no checkpoint (train first, with --out-dir {run_dir})")
     ck = load_checkpoint(path)
     run = RunConfig(**{**ck['run'], 'users_seed': _users_seed(ck), **({'data_dir': data_dir} if data_dir else {})})
-    if run.data not in DATASETS and not Path(run.data).is_absolute() and not Path(run.data).exists():
+    if run.data.lower() not in DATASETS and not Path(run.data).is_absolute() and not Path(run.data).exists():
         raise FileNotFoundError(f"{path}: the run was trained on the file {run.data!r}, a path relative to the folder it was "
                                 "trained from; run this from that folder (runs trained now store the full path)")
     cls, ccls = MODELS[run.model]
