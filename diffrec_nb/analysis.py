@@ -10,11 +10,12 @@ import pandas as pd, torch
 from .data import get_data_dir, leave_one_out
 from .metrics import DenseScorer, evaluate_scorer, top_k
 from .efficient import evaluate_model
-from .experiments import run_spec, _paper
+from .experiments import run_spec, _paper, _all_users, _in_slices
 
 # %% auto #0
-__all__ = ['FIGURE_VARIANTS', 'BASE', 'CPU_MODEL', 'FIGURE_GRIDS', 'run_name', 'figure_specs', 'figure_table', 'plot_figure',
-           'seed_curve', 'compare_inference', 'movie_table', 'seed_lists', 'seed_diversity', 'case_study']
+__all__ = ['FIGURE_VARIANTS', 'BASE', 'CPU_MODEL', 'LEARNS', 'LEARNS_BASE', 'REAL_VARIANTS', 'FIGURE_GRIDS', 'run_name',
+           'figure_specs', 'real_figure_specs', 'figure_table', 'plot_figure', 'seed_curve', 'compare_inference',
+           'movie_table', 'seed_lists', 'seed_diversity', 'case_study']
 
 # %% ../nbs/09_analysis.ipynb #72cd41c3
 FIGURE_VARIANTS = {  # figure -> (label, model-config overrides); the first label of each figure is the shared base run
@@ -43,16 +44,28 @@ def figure_specs(scale:str='cpu', # 'cpu': the planted-pattern sample, small mod
         return [run_spec(run_name(o), 'diffrec', dict(data='sample', max_users=1000, patience=3), {**CPU_MODEL, **o}) for o in overrides]
     return [{**_paper(run_name(o), 'diffrec', data, **o)} for data in datasets for o in overrides]
 
-FIGURE_GRIDS = {'figures-cpu': figure_specs('cpu'), 'figures-gpu': figure_specs('gpu')}  # the figures' runs, for `diffrec_nb experiments`
+LEARNS = dict(rec_from='noise', mse_weight=0.1)  # 08's reading of the paper's DiffRec that learns: Rec loss from h^N, λ = 0.1
+LEARNS_BASE = 'DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices'  # its 10-epoch Beauty run in `split-cpu` (08)
+REAL_VARIANTS = {'fig2': FIGURE_VARIANTS['fig2']}  # the variants run on real data so far (on a CPU, each costs about an hour)
+
+def real_figure_specs(data:str='beauty', # an Amazon dataset: every user, one row per prefix
+                     ) -> list:
+    "The figures' variants of `REAL_VARIANTS` on every user of `data`, each `split-cpu`'s run of `LEARNS` with one setting changed."
+    spec = lambda name, o: _in_slices(_all_users(name, 'diffrec', data, **LEARNS, **o))  # d = 64, 10 epochs, batches in 4 slices
+    return [spec(LEARNS_BASE if not o else run_name(o), o) for fig in REAL_VARIANTS.values() for _, o in fig]
+
+FIGURE_GRIDS = {'figures-cpu': figure_specs('cpu'), 'figures-gpu': figure_specs('gpu'),  # the figures' runs, for `diffrec_nb experiments`
+                'figures-beauty-cpu': real_figure_specs('beauty')}
 
 # %% ../nbs/09_analysis.ipynb #8ce44e33
 def figure_table(df:pd.DataFrame, # a figures results table (from `run_grid`)
                  fig:str, # 'fig2' .. 'fig5'
+                 base:str=BASE, # the run name of the shared base run (`LEARNS_BASE` in `figures-beauty-cpu`)
                 ) -> pd.DataFrame:
     "One row per (dataset, variant) of a figure: its label, and test HR@10 / NDCG@10 at the best validation epoch."
     rows = []
     for data, (label, o) in itertools.product(dict.fromkeys(df['data']), FIGURE_VARIANTS[fig]):
-        r = df[(df['data'] == data) & (df['name'] == run_name(o))]
+        r = df[(df['data'] == data) & (df['name'] == (run_name(o) if o else base))]
         if len(r): rows.append(dict(dataset=data, variant=label, **{m: r.iloc[-1][f'test_{m}'] for m in ('HR@10', 'NDCG@10')},
                                     best_epoch=r.iloc[-1]['best_epoch']))
     return pd.DataFrame(rows)
@@ -62,9 +75,10 @@ def plot_figure(df:pd.DataFrame, # a figures results table (from `run_grid`)
                 title:str='', # title of the two charts
                 axes=None, # two matplotlib axes to draw on (None: a new figure)
                 baseline:dict|None=None, # e.g. PopRec's metrics, drawn as a dashed line
+                base:str=BASE, # the run name of the shared base run
                ):
     "Bar charts of NDCG@10 and HR@10 per variant (and dataset) for one figure."
-    t = figure_table(df, fig)
+    t = figure_table(df, fig, base)
     import matplotlib.pyplot as plt, seaborn as sns
     if axes is None: _, axes = plt.subplots(1, 2, figsize=(12, 3.2))
     for ax, m in zip(axes, ('NDCG@10', 'HR@10')):

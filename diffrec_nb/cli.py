@@ -375,7 +375,7 @@ def main(argv:list|None=None, # the arguments (None: the command line)
         elif args.cmd == 'compare': print(_compare(args))
         elif args.cmd == 'experiments':
             from diffrec_nb.experiments import GRIDS, run_grid
-            from diffrec_nb.analysis import FIGURE_GRIDS  # the analysis notebook's grids (figures-cpu, figures-gpu)
+            from diffrec_nb.analysis import FIGURE_GRIDS  # the analysis notebook's grids (figures-cpu, figures-gpu, figures-beauty-cpu)
             if args.grid not in {**GRIDS, **FIGURE_GRIDS}: raise ValueError(f"grid {args.grid!r}: expected one of {sorted({**GRIDS, **FIGURE_GRIDS})}")
             df = run_grid(args.grid, args.results, args.out_root, args.minutes, args.data_dir, args.device,
                           specs=FIGURE_GRIDS.get(args.grid))
