@@ -30,9 +30,10 @@ BASE = 'DiffRec (paper defaults)'  # run name of each figure's shared base run
 CPU_MODEL = dict(d=64, n_layers=1, max_len=20, N=1000, epochs=4, lr=2e-3, batch_size=128, dropout=0.1, n_seeds=10)  # the figures' CPU model
 
 def run_name(overrides:dict, # model-config overrides of the variant ({} for the base run)
+             base:str=BASE, # the base run's name
             ) -> str:
     "The run name of a variant: the base name, or its overrides spelled out."
-    return BASE if not overrides else ', '.join(f'{k}={v}' for k, v in sorted(overrides.items()))
+    return base if not overrides else ', '.join(f'{k}={v}' for k, v in sorted(overrides.items()))
 
 def figure_specs(scale:str='cpu', # 'cpu': the planted-pattern sample, small model; 'gpu': the paper's settings
                  datasets=('beauty', 'toys', 'ml-1m'), # for scale='gpu'
@@ -52,7 +53,7 @@ def real_figure_specs(data:str='beauty', # an Amazon dataset: every user, one ro
                      ) -> list:
     "The figures' variants of `REAL_VARIANTS` on every user of `data`, each `split-cpu`'s run of `LEARNS` with one setting changed."
     spec = lambda name, o: _in_slices(_all_users(name, 'diffrec', data, **LEARNS, **o))  # d = 64, 10 epochs, batches in 4 slices
-    return [spec(LEARNS_BASE if not o else run_name(o), o) for fig in REAL_VARIANTS.values() for _, o in fig]
+    return [spec(run_name(o, LEARNS_BASE), o) for fig in REAL_VARIANTS.values() for _, o in fig]
 
 FIGURE_GRIDS = {'figures-cpu': figure_specs('cpu'), 'figures-gpu': figure_specs('gpu'),  # the figures' runs, for `diffrec_nb experiments`
                 'figures-beauty-cpu': real_figure_specs('beauty')}
@@ -65,7 +66,7 @@ def figure_table(df:pd.DataFrame, # a figures results table (from `run_grid`)
     "One row per (dataset, variant) of a figure: its label, and test HR@10 / NDCG@10 at the best validation epoch."
     rows = []
     for data, (label, o) in itertools.product(dict.fromkeys(df['data']), FIGURE_VARIANTS[fig]):
-        r = df[(df['data'] == data) & (df['name'] == (run_name(o) if o else base))]
+        r = df[(df['data'] == data) & (df['name'] == run_name(o, base))]
         if len(r): rows.append(dict(dataset=data, variant=label, **{m: r.iloc[-1][f'test_{m}'] for m in ('HR@10', 'NDCG@10')},
                                     best_epoch=r.iloc[-1]['best_epoch']))
     return pd.DataFrame(rows)
