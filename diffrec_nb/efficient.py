@@ -10,7 +10,7 @@ from fastcore.basics import patch
 from .diffusion import q_sample, p_sample
 from .model import DiffRec, DiffRecConfig, ranking_logits
 from .data import Split, inference_rows, training_samples, score_batches, trim_padding
-from .metrics import DenseScorer, evaluate_scorer, batch_ranks, full_ranks, rank_metrics, collect_scores, eval_side, top_k, check_histories
+from .metrics import DenseScorer, evaluate_scorer, batch_ranks, full_ranks, rank_metrics, collect_scores, eval_side, recommend_items
 
 # %% auto #0
 __all__ = ['draw_index', 'ImportanceSampler', 'sampler_for', 'train_step', 'model_ranks', 'evaluate_model', 'fit_small',
@@ -217,10 +217,8 @@ def recommend(self:DiffRec, histories:list, # item-id lists, oldest first
               exclude_history:bool=True, # never recommend an item already in the history
               **kwargs, # options of `score_iter` (method, seeds, batch_size, by_length)
              ) -> torch.Tensor:
-    "Top-k item ids for each history (by default never an item already in it), (len(histories), k); see `metrics.top_k`."
-    check_histories(histories, self.cfg.n_items)
-    if not len(histories): return torch.empty(0, k, dtype=torch.long)
-    return top_k(self.score(histories, **kwargs), histories if exclude_history else None, k)
+    "Top-k item ids for each history (by default never an item already in it), (len(histories), k); see `metrics.recommend_items`."
+    return recommend_items(lambda h: self.score(h, **kwargs), histories, self.cfg.n_items, k, exclude_history)
 
 # %% ../nbs/05_efficient.ipynb #e5640d28
 def model_ranks(model, # any model with `score(histories, **kwargs)` (DiffRec, SASRec)

@@ -12,7 +12,8 @@ from .data import Split, pad_left, leave_one_out, load_dataset
 # %% auto #0
 __all__ = ['TIE_RULES', 'PAPER_POPREC', 'DenseScorer', 'LinearScorer', 'full_ranks', 'per_user', 'rank_metrics', 'PopRec',
            'eval_side', 'evaluate_scorer', 'poprec_metrics', 'poprec_ranks', 'collect_scores', 'batch_ranks',
-           'evaluate_batches', 'paired_tests', 'paired_test', 'seed_test', 'check_histories', 'top_k', 'poprec_table']
+           'evaluate_batches', 'paired_tests', 'paired_test', 'seed_test', 'check_histories', 'top_k',
+           'recommend_items', 'poprec_table']
 
 # %% ../nbs/03_metrics.ipynb #1033d50c
 class DenseScorer:
@@ -312,6 +313,18 @@ def top_k(scores:torch.Tensor, # (B, n_items+2) scores or probabilities; columns
     if k > int(torch.isfinite(s).sum(1).min()): raise ValueError(f"k={k}: a user has fewer items left than that")
     order = torch.sort(-s, dim=1, stable=True).indices  # stable: ties in id order
     return order[:, :k]
+
+# %% ../nbs/03_metrics.ipynb #c4a50b45
+def recommend_items(score, # function: histories -> (B, n_items+2) scores, e.g. a model's `score`
+                    histories:list, # item-id lists, oldest first
+                    n_items:int, # number of items (ids 1..n_items)
+                    k:int=10, # items recommended per history
+                    exclude_history:bool=True, # never recommend an item already in the history
+                   ) -> torch.Tensor:
+    "Top-k item ids for each history, (len(histories), k), best first; bad ids are named before anything is scored."
+    check_histories(histories, n_items)
+    if not len(histories): return torch.empty(0, k, dtype=torch.long)
+    return top_k(score(histories), histories if exclude_history else None, k)
 
 # %% ../nbs/03_metrics.ipynb #9bc4d236
 PAPER_POPREC = pd.DataFrame(  # Table 2, PopRec column (for comparison only)

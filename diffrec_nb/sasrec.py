@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict
 import torch, torch.nn as nn, torch.nn.functional as F
 from .model import attention_mask, check_config, ranking_logits
 from .data import pad_left, score_batches, trim_padding
-from .metrics import check_histories, collect_scores, top_k
+from .metrics import collect_scores, recommend_items, top_k
 
 # %% auto #0
 __all__ = ['SASRecConfig', 'SASRec']
@@ -112,7 +112,5 @@ class SASRec(nn.Module):
                   exclude_history:bool=True, # never recommend an item already in the history
                   **kwargs, # options of `score_iter` (batch_size, by_length)
                  ) -> torch.Tensor:
-        "Top-k item ids for each history (by default never an item already in it), (len(histories), k); see `metrics.top_k`."
-        check_histories(histories, self.cfg.n_items)
-        if not len(histories): return torch.empty(0, k, dtype=torch.long)
-        return top_k(self.score(histories, **kwargs), histories if exclude_history else None, k)
+        "Top-k item ids for each history (by default never an item already in it), (len(histories), k); see `metrics.recommend_items`."
+        return recommend_items(lambda h: self.score(h, **kwargs), histories, self.cfg.n_items, k, exclude_history)
