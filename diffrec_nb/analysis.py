@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_analysis.ipynb #d43f2078
 from __future__ import annotations
-import itertools, time
+import itertools, json, time
 from pathlib import Path
 import pandas as pd, torch
 from .data import get_data_dir, leave_one_out
@@ -14,8 +14,8 @@ from .experiments import run_spec, _paper, _all_users, _in_slices
 
 # %% auto #0
 __all__ = ['FIGURE_VARIANTS', 'BASE', 'CPU_MODEL', 'LEARNS', 'LEARNS_BASE', 'REAL_VARIANTS', 'FIGURE_GRIDS', 'run_name',
-           'figure_specs', 'real_figure_specs', 'figure_table', 'plot_figure', 'seed_curve', 'compare_inference',
-           'movie_table', 'seed_lists', 'seed_diversity', 'case_study']
+           'figure_specs', 'real_figure_specs', 'figure_table', 'plot_figure', 'plot_curves', 'seed_curve',
+           'compare_inference', 'movie_table', 'seed_lists', 'seed_diversity', 'case_study']
 
 # %% ../nbs/09_analysis.ipynb #72cd41c3
 FIGURE_VARIANTS = {  # figure -> (label, model-config overrides); the first label of each figure is the shared base run
@@ -47,13 +47,13 @@ def figure_specs(scale:str='cpu', # 'cpu': the planted-pattern sample, small mod
 
 LEARNS = dict(rec_from='noise', mse_weight=0.1)  # 08's reading of the paper's DiffRec that learns: Rec loss from h^N, λ = 0.1
 LEARNS_BASE = 'DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices'  # its 10-epoch Beauty run in `split-cpu` (08)
-REAL_VARIANTS = {'fig2': FIGURE_VARIANTS['fig2']}  # the variants run on real data so far (on a CPU, each costs about an hour)
+REAL_VARIANTS = {f: FIGURE_VARIANTS[f] for f in ('fig2', 'fig4')}  # the figures run on real data so far (on a CPU, each run costs about an hour)
 
 def real_figure_specs(data:str='beauty', # an Amazon dataset: every user, one row per prefix
                      ) -> list:
     "The figures' variants of `REAL_VARIANTS` on every user of `data`, each `split-cpu`'s run of `LEARNS` with one setting changed."
     spec = lambda name, o: _in_slices(_all_users(name, 'diffrec', data, **LEARNS, **o))  # d = 64, 10 epochs, batches in 4 slices
-    return [spec(run_name(o, LEARNS_BASE), o) for fig in REAL_VARIANTS.values() for _, o in fig]
+    return [spec(name, o) for name, o in {run_name(o, LEARNS_BASE): o for fig in REAL_VARIANTS.values() for _, o in fig}.items()]
 
 FIGURE_GRIDS = {'figures-cpu': figure_specs('cpu'), 'figures-gpu': figure_specs('gpu'),  # the figures' runs, for `diffrec_nb experiments`
                 'figures-beauty-cpu': real_figure_specs('beauty')}
@@ -87,6 +87,17 @@ def plot_figure(df:pd.DataFrame, # a figures results table (from `run_grid`)
         if baseline: ax.axhline(baseline[m], ls='--', color='grey', label='PopRec'); ax.legend(fontsize=8)
         ax.tick_params(axis='x', rotation=20)
     return t
+
+def plot_curves(df:pd.DataFrame, # a figures results table (from `run_grid`), one dataset
+                fig:str, # 'fig2' .. 'fig5'
+                ax, # the matplotlib axes to draw on
+                base:str=BASE, # the run name of the shared base run
+               ):
+    "Validation NDCG@10 by epoch, one line per variant of a figure that `df` holds."
+    for label, o in FIGURE_VARIANTS[fig]:
+        r = df[df['name'] == run_name(o, base)]
+        if len(r): c = json.loads(r.iloc[-1]['valid_ndcg10_curve']); ax.plot(range(1, len(c) + 1), c, marker='o', ms=3, label=label)
+    ax.set(xlabel='epoch', title='validation NDCG@10 by epoch'); ax.legend(fontsize=8)
 
 # %% ../nbs/09_analysis.ipynb #443dc130
 @torch.no_grad()
