@@ -9,7 +9,7 @@ from dataclasses import dataclass, asdict
 import torch, torch.nn as nn, torch.nn.functional as F
 from .model import attention_mask, check_config, ranking_logits
 from .data import pad_left, score_batches, trim_padding
-from .metrics import collect_scores, recommend_items, top_k
+from .metrics import collect_scores, recommend_items
 
 # %% auto #0
 __all__ = ['SASRecConfig', 'SASRec']
