@@ -13,8 +13,8 @@ from .efficient import evaluate_model
 from .experiments import run_spec, _paper, _all_users, _in_slices
 
 # %% auto #0
-__all__ = ['FIGURE_VARIANTS', 'BASE', 'CPU_MODEL', 'LEARNS', 'LEARNS_BASE', 'REAL_VARIANTS', 'FIGURE_GRIDS', 'run_name',
-           'figure_specs', 'real_figure_specs', 'figure_table', 'plot_figure', 'plot_curves', 'seed_curve',
+__all__ = ['FIGURE_VARIANTS', 'BASE', 'CPU_MODEL', 'LEARNS', 'LEARNS_BASE', 'REAL_VARIANTS', 'REAL_SEED_1', 'FIGURE_GRIDS',
+           'run_name', 'figure_specs', 'real_figure_specs', 'figure_table', 'plot_figure', 'plot_curves', 'seed_curve',
            'compare_inference', 'movie_table', 'seed_lists', 'seed_diversity', 'case_study']
 
 # %% ../nbs/09_analysis.ipynb #72cd41c3
@@ -47,13 +47,15 @@ def figure_specs(scale:str='cpu', # 'cpu': the planted-pattern sample, small mod
 
 LEARNS = dict(rec_from='noise', mse_weight=0.1)  # 08's reading of the paper's DiffRec that learns: Rec loss from h^N, λ = 0.1
 LEARNS_BASE = 'DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices'  # its 10-epoch Beauty run in `split-cpu` (08)
-REAL_VARIANTS = {f: FIGURE_VARIANTS[f] for f in ('fig2', 'fig4')}  # the figures run on real data so far (on a CPU, each run costs about an hour)
+REAL_VARIANTS = {f: FIGURE_VARIANTS[f] for f in ('fig2', 'fig4', 'fig5')}  # the figures run on real data so far (on a CPU, each run costs about an hour)
+REAL_SEED_1 = ('pos_emb=False',)  # variants also run with seed 1 (the base run's seed 1 is `split-cpu`'s)
 
 def real_figure_specs(data:str='beauty', # an Amazon dataset: every user, one row per prefix
                      ) -> list:
     "The figures' variants of `REAL_VARIANTS` on every user of `data`, each `split-cpu`'s run of `LEARNS` with one setting changed."
     spec = lambda name, o: _in_slices(_all_users(name, 'diffrec', data, **LEARNS, **o))  # d = 64, 10 epochs, batches in 4 slices
-    return [spec(name, o) for name, o in {run_name(o, LEARNS_BASE): o for fig in REAL_VARIANTS.values() for _, o in fig}.items()]
+    runs = {run_name(o, LEARNS_BASE): o for fig in REAL_VARIANTS.values() for _, o in fig}  # the shared base run once
+    return [spec(name, o) for name, o in runs.items()] + [spec(f'{name}, seed 1', {**runs[name], 'seed': 1}) for name in REAL_SEED_1]
 
 FIGURE_GRIDS = {'figures-cpu': figure_specs('cpu'), 'figures-gpu': figure_specs('gpu'),  # the figures' runs, for `diffrec_nb experiments`
                 'figures-beauty-cpu': real_figure_specs('beauty')}
@@ -63,12 +65,12 @@ def figure_table(df:pd.DataFrame, # a figures results table (from `run_grid`)
                  fig:str, # 'fig2' .. 'fig5'
                  base:str=BASE, # the run name of the shared base run (`LEARNS_BASE` in `figures-beauty-cpu`)
                 ) -> pd.DataFrame:
-    "One row per (dataset, variant) of a figure: its label, and test HR@10 / NDCG@10 at the best validation epoch."
+    "One row per (dataset, variant) of a figure: its label, test HR@10 / NDCG@10 at the best validation epoch (and seed 1's)."
     rows = []
     for data, (label, o) in itertools.product(dict.fromkeys(df['data']), FIGURE_VARIANTS[fig]):
-        r = df[(df['data'] == data) & (df['name'] == run_name(o, base))]
+        r, r1 = (df[(df['data'] == data) & (df['name'] == run_name(o, base) + s)] for s in ('', ', seed 1'))
         if len(r): rows.append(dict(dataset=data, variant=label, **{m: r.iloc[-1][f'test_{m}'] for m in ('HR@10', 'NDCG@10')},
-                                    best_epoch=r.iloc[-1]['best_epoch']))
+                                    best_epoch=r.iloc[-1]['best_epoch'], **({'NDCG@10, seed 1': r1.iloc[-1]['test_NDCG@10']} if len(r1) else {})))
     return pd.DataFrame(rows)
 
 def plot_figure(df:pd.DataFrame, # a figures results table (from `run_grid`)
@@ -93,10 +95,12 @@ def plot_curves(df:pd.DataFrame, # a figures results table (from `run_grid`), on
                 ax, # the matplotlib axes to draw on
                 base:str=BASE, # the run name of the shared base run
                ):
-    "Validation NDCG@10 by epoch, one line per variant of a figure that `df` holds."
+    "Validation NDCG@10 by epoch, one line per variant of a figure that `df` holds (a second seed dotted, in the same colour)."
     for label, o in FIGURE_VARIANTS[fig]:
-        r = df[df['name'] == run_name(o, base)]
-        if len(r): c = json.loads(r.iloc[-1]['valid_ndcg10_curve']); ax.plot(range(1, len(c) + 1), c, marker='o', ms=3, label=label)
+        r, r1 = (df[df['name'] == run_name(o, base) + s] for s in ('', ', seed 1'))
+        if not len(r): continue
+        c = json.loads(r.iloc[-1]['valid_ndcg10_curve']); line, = ax.plot(range(1, len(c) + 1), c, marker='o', ms=3, label=label)
+        if len(r1): c = json.loads(r1.iloc[-1]['valid_ndcg10_curve']); ax.plot(range(1, len(c) + 1), c, ls=':', color=line.get_color(), label=f'{label}, seed 1')
     ax.set(xlabel='epoch', title='validation NDCG@10 by epoch'); ax.legend(fontsize=8)
 
 # %% ../nbs/09_analysis.ipynb #443dc130
