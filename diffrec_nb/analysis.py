@@ -47,7 +47,7 @@ def figure_specs(scale:str='cpu', # 'cpu': the planted-pattern sample, small mod
 
 LEARNS = dict(rec_from='noise', mse_weight=0.1)  # 08's reading of the paper's DiffRec that learns: Rec loss from h^N, λ = 0.1
 LEARNS_BASE = 'DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices'  # its 10-epoch Beauty run in `split-cpu` (08)
-REAL_VARIANTS = {f: FIGURE_VARIANTS[f] for f in ('fig2', 'fig4', 'fig5')}  # the figures run on real data so far (each run: about half an hour alone on two CPU cores)
+REAL_VARIANTS = {f: FIGURE_VARIANTS[f] for f in ('fig2', 'fig3', 'fig4', 'fig5')}  # the figures run on real data (each run: about half an hour alone on two CPU cores)
 REAL_SEED_1 = ('pos_emb=False',)  # variants also run with seed 1 (the base run's seed 1 is `split-cpu`'s)
 
 def real_figure_specs(data:str='beauty', # an Amazon dataset: every user, one row per prefix
