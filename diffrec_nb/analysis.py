@@ -48,7 +48,7 @@ def figure_specs(scale:str='cpu', # 'cpu': the planted-pattern sample, small mod
 LEARNS = dict(rec_from='noise', mse_weight=0.1)  # 08's reading of the paper's DiffRec that learns: Rec loss from h^N, λ = 0.1
 LEARNS_BASE = 'DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices'  # its 10-epoch Beauty run in `split-cpu` (08)
 REAL_VARIANTS = {f: FIGURE_VARIANTS[f] for f in ('fig2', 'fig3', 'fig4', 'fig5')}  # the figures run on real data (each run: about half an hour alone on two CPU cores)
-REAL_SEED_1 = ('pos_emb=False',)  # variants also run with seed 1 (the base run's seed 1 is `split-cpu`'s)
+REAL_SEED_1 = ('schedule=cosine', 'schedule=linear', 'N=10', 'N=2000', 'pos_emb=False', 'step_emb=False', 'pos_emb=False, step_emb=False')  # variants also run with seed 1 (the base run's seed 1 is `split-cpu`'s)
 
 def real_figure_specs(data:str='beauty', # an Amazon dataset: every user, one row per prefix
                      ) -> list:
@@ -79,14 +79,20 @@ def plot_figure(df:pd.DataFrame, # a figures results table (from `run_grid`)
                 axes=None, # two matplotlib axes to draw on (None: a new figure)
                 baseline:dict|None=None, # e.g. PopRec's metrics, drawn as a dashed line
                 base:str=BASE, # the run name of the shared base run
+                seed1:dict|None=None, # test NDCG@10 of second seeds stored elsewhere, by variant label (e.g. the base run's)
                ):
-    "Bar charts of NDCG@10 and HR@10 per variant (and dataset) for one figure."
+    "Bar charts of NDCG@10 and HR@10 per variant (and dataset) for one figure; on one dataset, second seeds' NDCG@10 as black dots."
     t = figure_table(df, fig, base)
     import matplotlib.pyplot as plt, seaborn as sns
     if axes is None: _, axes = plt.subplots(1, 2, figsize=(12, 3.2))
+    s1 = {**dict(zip(t['variant'], t.get('NDCG@10, seed 1', pd.Series(dtype=float)))), **(seed1 or {})}
+    s1 = {k: v for k, v in s1.items() if pd.notna(v)} if t['dataset'].nunique() == 1 else {}  # bars are dodged by dataset otherwise
     for ax, m in zip(axes, ('NDCG@10', 'HR@10')):
         sns.barplot(t, x='variant', y=m, hue='dataset', ax=ax); ax.set(xlabel='', title=f'{title} — {m}')
-        if baseline: ax.axhline(baseline[m], ls='--', color='grey', label='PopRec'); ax.legend(fontsize=8)
+        if m == 'NDCG@10' and s1:
+            ax.scatter([list(t['variant']).index(k) for k in s1], list(s1.values()), color='black', s=18, zorder=3, label='seed 1 (bars: seed 0)')
+        if baseline: ax.axhline(baseline[m], ls='--', color='grey', label='PopRec')
+        if baseline or s1: ax.legend(fontsize=8)
         ax.tick_params(axis='x', rotation=20)
     return t
 
