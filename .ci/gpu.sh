@@ -16,8 +16,11 @@
 #   worker per dataset through the whole table2-gpu grid); WORKERS_NOGRAPH (default .ci/gpu-workers-nograph.txt) replaces
 #   them when 07's graph check fails. A run the budget cuts short has its best
 #   checkpoint so far evaluated on test, as a line 'PARTIAL {json}' in grid.log (labelled with the epochs it ran)
-#   a dry run here: DEVICE=cpu BUDGET=240 GPU_DATA=/tmp/tiny bash .ci/gpu.sh   (tiny copies of the three files in /tmp/tiny;
-#                   checks the script itself: the cuda cells then skip or fail, the runs are too small to mean anything)
+#   a dry run here: PATH=$PWD/.venv/bin:$PATH DEVICE=cpu BUDGET=200 BENCH=0 SPEED=0 GPU_DATA=/tmp/tiny bash .ci/gpu.sh
+#                   (tiny copies of the three files, ml-1m/ and ml-1m_item_map.tsv in /tmp/tiny; the script calls `python3`, so
+#                   the project's venv goes first on PATH; on a CPU the d = 256 bench alone takes 190 s, hence BENCH=0; checks
+#                   the script itself: the cuda cells then skip or fail, and so do the runs of WORKERS_FILE that need a CUDA
+#                   graph; the other runs are too small to mean anything)
 #
 # What it runs, in order; every step has its own time limit and writes to $OUT as it goes, so a cut-off run still reports:
 #   0. the finished runs of nbs/results/table2-gpu.csv are copied to $RES/table2-gpu-<data>.csv, so they are not trained again
@@ -45,7 +48,7 @@ if [ "${1:-}" = prepare ]; then
   .venv/bin/python -m pip download -q --no-deps --only-binary=:all: -d .gpu/whl "fastcore==$v"
   du -sh .gpu; exit 0
 fi
-OUT=${OUT:-/tmp/gpu_out}; mkdir -p "$OUT"; RUNS=${RUNS:-/tmp/runs}; DEV=${DEVICE:-cuda}; RES=$RUNS/csv; mkdir -p "$RES"
+OUT=${OUT:-/tmp/gpu_out}; mkdir -p "$OUT"; touch "$OUT/grid.log"; RUNS=${RUNS:-/tmp/runs}; DEV=${DEVICE:-cuda}; RES=$RUNS/csv; mkdir -p "$RES"
 BUDGET=${BUDGET:-555}; SPEED_MIN=${SPEED_MIN:-1.4}; SPEED=${SPEED:-1}; BENCH=${BENCH:-1}; export RUNS DEV RES
 WORKERS_FILE=${WORKERS_FILE-.ci/gpu-workers.txt}; WORKERS_NOGRAPH=${WORKERS_NOGRAPH-.ci/gpu-workers-nograph.txt}
 if [ -z "${WORKERS:-}" ]; then WORKERS=$'beauty\ntoys\nml-1m'; [ -f "$WORKERS_FILE" ] && WORKERS=$(cat "$WORKERS_FILE"); fi
