@@ -48,9 +48,8 @@ def figure_specs(scale:str='cpu', # 'cpu': the planted-pattern sample, small mod
 LEARNS = dict(rec_from='noise', mse_weight=0.1)  # 08's reading of the paper's DiffRec that learns: Rec loss from h^N, λ = 0.1
 LEARNS_BASE = 'DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices'  # its 10-epoch Beauty run in `split-cpu` (08)
 REAL_VARIANTS = {f: FIGURE_VARIANTS[f] for f in ('fig2', 'fig3', 'fig4', 'fig5')}  # the figures run on real data (each run: about half an hour alone on two CPU cores)
-# variants also run with seed 1 (the base run's seed 1 is `split-cpu`'s)
-REAL_SEED_1 = ('schedule=cosine', 'schedule=linear', 'N=10', 'N=100', 'N=500', 'N=2000', 'pos_emb=False', 'step_emb=False',
-               'pos_emb=False, step_emb=False', 'noise_last=2', 'noise_last=3', 'noise_last=4', 'noise_last=0')
+# variants also run with seed 1: every one but the base run, whose seed 1 is `split-cpu`'s
+REAL_SEED_1 = tuple(dict.fromkeys(run_name(o) for fig in REAL_VARIANTS.values() for _, o in fig if o))
 
 def real_figure_specs(data:str='beauty', # an Amazon dataset: every user, one row per prefix
                      ) -> list:
