@@ -10,7 +10,7 @@ pip install -q torch==2.13.0 2>&1 | grep -v "is ignored" || true
 pip wheel -q --no-deps -w "$work/dist" "$root" 2>&1 | grep -v "is ignored" || true
 pip install -q "$work"/dist/diffrec_nb-*.whl nbclient ipykernel 2>&1 | grep -v "is ignored" || true
 mkdir "$work/nbs"; cd "$work/nbs"
-for nb in 00_diffusion 01_schedules 02_data 03_metrics 04_diffrec 05_efficient 06_sasrec; do cp "$root/nbs/$nb.ipynb" .; done
+for nb in 00_diffusion 01_schedules 05_data 06_metrics 02_diffrec 03_efficient 07_sasrec; do cp "$root/nbs/$nb.ipynb" .; done
 python - <<'PY'
 import glob, sys, time, nbformat, diffrec_nb
 from nbclient import NotebookClient

@@ -26,7 +26,7 @@
 #   0. the finished runs of nbs/results/table2-gpu.csv are copied to $RES/table2-gpu-<data>.csv, so they are not trained again
 #      (every grid's results CSVs live in $RES = $RUNS/csv, its runs' per-user test ranks in $RES/ranks/, and both come back
 #      packed in $OUT/results.tar)
-#  0b. the three `#| cuda` cells of 07_train alone, each run even if one before failed, each passing by printing 'check
+#  0b. the three `#| cuda` cells of 08_train alone, each run even if one before failed, each passing by printing 'check
 #      passed: ...': GraphedStep against eager steps (without it, WORKERS_NOGRAPH (a file) replaces WORKERS and the speed
 #      step skips DiffRec), GraphedSplitStep (without it, speed runs 'in 4 slices' are skipped), the compiled DSR in a graph
 #      (without it, speed runs 'compiled' are skipped)
@@ -36,7 +36,7 @@
 #      'DiffRec (paper), in 4 slices as CUDA graphs', the one whose check passed and whose step the bench estimates at the
 #      shorter epoch, `.ci/pick_speed_run.py`; the third loan's pair was 'SASRec-CE' and 'DiffRec (paper)'), each stopped
 #      after SPEED_MIN minutes with a checkpoint; its wall time and the epoch times it logs are the measurement (bench.txt)
-#   3. side by side on the GPU: the `#| cuda` cells of 05_efficient (tests, not timings), and the workers of WORKERS (by
+#   3. side by side on the GPU: the `#| cuda` cells of 03_efficient (tests, not timings), and the workers of WORKERS (by
 #      default one per dataset through the `table2-gpu` grid in its order) until the budget ends; finished runs are
 #      appended to $RES/GRID-<data>.csv (back in results.tar), every run's per-epoch log comes back in logs.tar
 set -uo pipefail
@@ -72,7 +72,7 @@ EOF
 echo "== 0b. 07's GPU checks (CUDA graph, slices as graphs, compiled), alone on the device ($(left) s left)"
 GRAPH=1; SLICES=1; COMPILE=1
 if [ "$SPEED" = 1 ]; then
-  timeout $(cap 360) python3 .ci/run_cells.py nbs/07_train.ipynb --flags cuda --only-flagged --keep-going > "$OUT/cuda-cells-07.txt" 2>&1
+  timeout $(cap 360) python3 .ci/run_cells.py nbs/08_train.ipynb --flags cuda --only-flagged --keep-going > "$OUT/cuda-cells-07.txt" 2>&1
   grep -q '^check passed: CUDA graph$' "$OUT/cuda-cells-07.txt" || GRAPH=0
   grep -q '^check passed: slices as CUDA graphs$' "$OUT/cuda-cells-07.txt" || SLICES=0
   grep -q '^check passed: compiled$' "$OUT/cuda-cells-07.txt" || COMPILE=0
@@ -139,7 +139,7 @@ for f in sorted((Path(sys.argv[1])/'speed-gpu'/'beauty').glob('*/log.jsonl')):
 EOF
 
 echo "== 3. cuda cells and the table2-gpu grid, side by side ($(left) s left)"
-( OMP_NUM_THREADS=4 timeout $(cap $(left)) python3 .ci/run_cells.py nbs/05_efficient.ipynb --flags cuda > "$OUT/cuda-cells.txt" 2>&1; echo "exit $?" >> "$OUT/cuda-cells.txt" ) &
+( OMP_NUM_THREADS=4 timeout $(cap $(left)) python3 .ci/run_cells.py nbs/03_efficient.ipynb --flags cuda > "$OUT/cuda-cells.txt" 2>&1; echo "exit $?" >> "$OUT/cuda-cells.txt" ) &
 m=$(python3 -c "print(round(max($(left) - 50, 0) / 60, 2))"); [ "$(left)" -lt 70 ] && m=0
 [ "$m" != 0 ] && while IFS='@' read -ra w; do  # one worker per line of $WORKERS: a dataset, then (after @s) the only runs it trains
   [ ${#w[@]} = 0 ] && continue
