@@ -26,6 +26,7 @@ def stage_notebook(src: Path, dst: Path):
     nb = json.loads(src.read_text())
     cells = []
     for c in nb['cells']:
+        if c.get('id') == 'colab-badge': continue  # the notebook's badge (an image from the internet): the site has its own link
         s = ''.join(c['source'])
         d = _directives(s)
         if c['cell_type'] == 'code' and ({'hide', 'default_exp'} & d or 'eval' in d and 'eval: false' in s): continue

@@ -24,7 +24,8 @@ def main():
     nb_path = Path(a.notebook).resolve()
     cells = [c for c in json.loads(nb_path.read_text())['cells'] if c['cell_type'] == 'code']
     ns, flags = {'__name__': '__main__'}, {'cuda', 'slow'}
-    import os; os.chdir(nb_path.parent)  # notebooks run from nbs/, as nbdev_test runs them
+    import os; os.chdir(nb_path.parent)  # notebooks run from their folder, as nbdev_test runs them
+    os.environ['DIFFREC_RUN_LONG'] = '1'  # the flagged cells check RUN_LONG, which "Run all" in Jupyter leaves False
     import matplotlib; matplotlib.use('Agg')
     failed = []
     for i, c in enumerate(cells):

@@ -4,27 +4,26 @@
 
 # %% ../nbs/research/10_experiments.ipynb #32d28314
 from __future__ import annotations
-import gzip, json, os, shutil, time
-from dataclasses import asdict
+import gzip, json, os, re, shutil, time, tomllib
 from pathlib import Path
 import pandas as pd, torch
 import diffrec_nb
 from .data import atomic_write
-from .model import DiffRecConfig
 from .sasrec import SASRecConfig
 from .train import MODELS, RunConfig, continue_run, load_run, run_ranks, train
-from .metrics import rank_metrics
 from .stats import paired_tests
 
 # %% auto #0
-__all__ = ['RESULTS_ENV', 'STORE', 'RESULTS', 'TIED', 'DENSE', 'DENSE_NAME', 'GRIDS', 'PAPER_TABLE2', 'HEADLINE', 'HEADLINE_GPU',
-           'results_dir', 'stored', 'stored_paths', 'run_spec', 'load_results', 'ranks_path', 'load_ranks',
-           'compare_stored_pairs', 'compare_stored', 'run_dir', 'run_grid', 'table2', 'variants_table', 'diagnose_run',
+__all__ = ['RESULTS_ENV', 'STORE', 'GRIDS_DIR', 'RESULTS', 'RUN_KEYS', 'ID_RE', 'ID_MAX', 'GRIDS', 'PAPER_TABLE2', 'HEADLINE',
+           'HEADLINE_GPU', 'results_dir', 'stored', 'stored_paths', 'load_common', 'grid_names', 'run_spec',
+           'load_grid', 'grid_info', 'load_results', 'ranks_path', 'load_ranks', 'compare_stored_pairs',
+           'compare_stored', 'run_dir', 'run_grid', 'table2', 'variants_table', 'diagnose_run', 'load_headline',
            'headline']
 
 # %% ../nbs/research/10_experiments.ipynb #3631eca9
 RESULTS_ENV = 'DIFFREC_RESULTS'  # names a folder for new results, in place of the default
 STORE = Path(diffrec_nb.__file__).parent/'results'  # the results store shipped with the package: every stored run of this project
+GRIDS_DIR = Path(diffrec_nb.__file__).parent/'grids'  # the experiment grids, one TOML file each (its README explains the format)
 
 def results_dir(package_dir:str|Path|None=None, # the package's folder (default: this package's)
                ) -> Path:
@@ -47,266 +46,105 @@ def stored_paths(pattern:str='*.csv', # a glob pattern within the store
     found = {p.name: p for p in STORE.glob(pattern)} | {p.name: p for p in RESULTS.glob(pattern)}
     return [found[k] for k in sorted(found)]
 
-def run_spec(name:str, # the run's name, unique within its grid and dataset
-             model:str, # 'diffrec', 'sasrec' or 'poprec'
-             run:dict|None=None, # `RunConfig` overrides (data, max_users, epochs, ...)
-             cfg:dict|None=None, # model-config overrides (d, rec_from, ...)
-             continues:str|None=None, # the name of a shorter run of the same grid that this one trains further
-            ) -> dict:
-    "One run of a grid: a name, the model, RunConfig overrides and model-config overrides."
-    return dict(name=name, model=model, run=run or {}, cfg=cfg or {}, continues=continues)
-
-def _ml1m_cpu(name, model, stride=None, continues=None, **cfg):
-    "The CPU-sized ML-1M protocol: d = 64, 4 epochs, windows every 20 positions (DiffRec) or non-overlapping (SASRec-CE)."
-    # SASRec-CE trains every position of a row, so non-overlapping windows use each training target once per epoch
-    stride = stride or (50 if model == 'sasrec' else 20)
-    return run_spec(name, model, dict(data='ml-1m', samples='window', stride=stride, patience=10),
-                    {**dict(d=64, epochs=4, dropout=0.2), **cfg}, continues)
-
-def _amazon_cpu(name, model, data, **cfg):
-    "The CPU-sized Amazon protocol (a random 8,000-user subset, every prefix for DiffRec, d = 64, 5 epochs)."
-    return run_spec(name, model, dict(data=data, max_users=8000, patience=3), dict(d=64, epochs=5, dropout=0.3, **cfg))
-
-TIED = dict(tied=True, init_std=0.1)  # the original SASRec's scores and init: every SASRec-CE run made before the untied default
-
-def _all_users(name, model, data, continues=None, **cfg):
-    "Every user of an Amazon dataset on a CPU: d = 64, 10 epochs, one row per user for SASRec-CE and the dense DiffRec."
-    return run_spec(name, model, dict(data=data, patience=10), {**dict(d=64, epochs=10, dropout=0.3), **cfg}, continues)
-
-DENSE = dict(targets='all', causal=True, rec_from='noise', mse_weight=0.1)  # the dense DiffRec of `--preset dense`
-DENSE_NAME = 'DiffRec dense, Rec loss from h^N, λ = 0.1'  # its run name in the every-user grids
-
-def _longer(name, model, data, epochs, **cfg):
-    "Run `name` trained further to `epochs` (20, 30, ...), continued from its run 10 epochs shorter."
-    return _all_users(f'{name}, {epochs} epochs', model, data, continues=name if epochs == 20 else f'{name}, {epochs - 10} epochs',
-                      epochs=epochs, **cfg)
-
-def _seed_1_pair(sasrec:str, data:str,
-                 epochs=(20,), # the longer runs, each continued from the one 10 epochs shorter
-                 **sas_cfg):
-    "SASRec-CE run `sasrec` and the dense DiffRec again with seed 1: 10 epochs, then continued to each of `epochs`."
-    pair = ((sasrec, 'sasrec', sas_cfg), (DENSE_NAME, 'diffrec', DENSE))
-    return ([_all_users(f'{name}, seed 1', model, data, seed=1, **cfg) for name, model, cfg in pair] +
-            [_longer(f'{name}, seed 1', model, data, e, seed=1, **cfg) for e in epochs for name, model, cfg in pair])
-
-def _in_slices(spec:dict, k:int=4) -> dict:
-    "The same run with each batch run as k slices of similar length (`RunConfig.split`)."
-    return {**spec, 'run': {**spec['run'], 'split': k}}
-
-def _paper(name, model, data, **cfg):
-    "The paper's settings (Section 5.1.4) on a full dataset: d = 256, 50 epochs, best validation NDCG@10."
-    win = dict(samples='window', stride=20) if data == 'ml-1m' else {}  # on ML-1M's long histories: windows every 20, as on the CPU
-    return run_spec(name, model, dict(data=data, patience=50, amp=True, **win), dict(d=256, epochs=50, dropout=0.2 if data == 'ml-1m' else 0.3, **cfg))
-
-def _fast(spec:dict, graph:bool=False, fused:bool=False, slices:int=0) -> dict:
-    "The run scored in bf16 (`amp_eval`); `graph`: DiffRec's step as CUDA graphs; `fused`: compiled, scored by length; `slices`: `split` (07)."
-    return {**spec, 'run': {**spec['run'], 'amp_eval': True, **({'cuda_graph': True} if graph else {}),
-                            **({'compile': True, 'score_by_length': True} if fused else {}), **({'split': slices} if slices else {})}}
 
 # %% ../nbs/research/10_experiments.ipynb #f2756bc4
-GRIDS = {  # grid name -> its runs (`run_spec` dicts), for `run_grid` and `diffrec_nb experiments`
-    'smoke': [run_spec('PopRec', 'poprec', dict(data='sample')),
-              run_spec('SASRec-CE', 'sasrec', dict(data='sample', max_users=500), dict(d=32, n_layers=1, max_len=20, epochs=2)),
-              run_spec('DiffRec (paper)', 'diffrec', dict(data='sample', max_users=500), dict(d=32, n_layers=1, max_len=20, N=100, epochs=2, n_seeds=4))],
-    'variants-ml1m-cpu': [
-        run_spec('PopRec', 'poprec', dict(data='ml-1m')),
-        _ml1m_cpu('SASRec-CE', 'sasrec', **TIED),
-        _ml1m_cpu('DiffRec (paper)', 'diffrec'),
-        _ml1m_cpu('DiffRec, Rec loss from h^N', 'diffrec', rec_from='noise'),
-        _ml1m_cpu('DiffRec, Rec loss on clean E(v)', 'diffrec', rec_loss='clean'),
-        _ml1m_cpu('SASRec-CE, windows every 20', 'sasrec', stride=20, **TIED),
-        _ml1m_cpu('DiffRec, steps n >= 0.9N', 'diffrec', n_min_frac=0.9),
-        _ml1m_cpu('DiffRec dense', 'diffrec', targets='all', causal=True),
-        _ml1m_cpu('DiffRec, causal attention', 'diffrec', causal=True),
-        _ml1m_cpu('DiffRec, uniform steps', 'diffrec', step_sampling='uniform'),
-        _ml1m_cpu('DiffRec, Rec loss from h^N, causal', 'diffrec', rec_from='noise', causal=True),
-        _ml1m_cpu('DiffRec dense, Rec loss from h^N', 'diffrec', targets='all', causal=True, rec_from='noise'),
-        # a second seed of the three runs the conclusion rests on: how much of a difference is run-to-run noise
-        _ml1m_cpu('SASRec-CE, windows every 20, seed 1', 'sasrec', stride=20, **TIED, seed=1),
-        _ml1m_cpu('DiffRec dense, Rec loss from h^N, seed 1', 'diffrec', targets='all', causal=True, rec_from='noise', seed=1),
-        _ml1m_cpu('DiffRec (paper), seed 1', 'diffrec', seed=1)],
-    'longer-ml1m-cpu': [  # does the dense variant's gap to SASRec-CE close with more training, and what does its MSE term cost?
-        _ml1m_cpu('SASRec-CE, windows every 20, 10 epochs', 'sasrec', stride=20, **TIED, epochs=10),
-        _ml1m_cpu('DiffRec dense, Rec loss from h^N, 10 epochs', 'diffrec', targets='all', causal=True, rec_from='noise', epochs=10),
-        _ml1m_cpu('DiffRec dense, Rec loss from h^N, no MSE (λ = 0), 10 epochs', 'diffrec', targets='all', causal=True, rec_from='noise', mse_weight=0.0, epochs=10),
-        _ml1m_cpu('DiffRec (paper), 10 epochs', 'diffrec', epochs=10),
-        # the control for λ = 0: the same network with the noised-target channel removed (no diffusion input at all); 5 epochs
-        _ml1m_cpu('Dense DSR, no MSE, no noise channel (a plain next-item model), 5 epochs', 'diffrec', targets='all', causal=True,
-                  rec_from='noise', mse_weight=0.0, target_channel=False, epochs=5),
-        # and for SASRec-CE: DiffRec's item-embedding init (std 1, against 0.1), 5 epochs
-        _ml1m_cpu('SASRec-CE, windows every 20, item init std 1.0, 5 epochs', 'sasrec', stride=20, tied=True, init_std=1.0, epochs=5),
-        # the baseline with the DSR's output layer (its own W, b instead of the item embeddings), and the denoising loss down-weighted
-        _ml1m_cpu('SASRec-CE, windows every 20, untied output layer, 10 epochs', 'sasrec', stride=20, tied=False, init_std=0.1, epochs=10),
-        _ml1m_cpu('DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs', 'diffrec', targets='all', causal=True, rec_from='noise', mse_weight=0.1, epochs=10),
-        # the untied baseline with DiffRec's item-embedding init as well: the remaining differences to the DSR
-        _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 10 epochs', 'sasrec', stride=20, tied=False, init_std=1.0, epochs=10),
-        # the two strongest runs, each continued from its 10-epoch checkpoint to 20 epochs: does the tie hold?
-        _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs', 'sasrec', stride=20, tied=False, init_std=1.0, epochs=20,
-                  continues='SASRec-CE, windows every 20, untied, item init std 1.0, 10 epochs'),
-        _ml1m_cpu('DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs', 'diffrec', epochs=20, **DENSE,
-                  continues='DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs'),
-        # a second seed of the strongest 10-epoch pair: how far apart do two seeds of the same model land at this level?
-        _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 10 epochs, seed 1', 'sasrec', stride=20, tied=False,
-                  init_std=1.0, epochs=10, seed=1),
-        _ml1m_cpu('DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs, seed 1', 'diffrec', epochs=10, seed=1, **DENSE),
-        # and that pair continued to 20 epochs, as the seed-0 pair was
-        _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs, seed 1', 'sasrec', stride=20, tied=False,
-                  init_std=1.0, epochs=20, seed=1, continues='SASRec-CE, windows every 20, untied, item init std 1.0, 10 epochs, seed 1'),
-        _ml1m_cpu('DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs, seed 1', 'diffrec', epochs=20, seed=1, **DENSE,
-                  continues='DiffRec dense, Rec loss from h^N, λ = 0.1, 10 epochs, seed 1'),
-        # the best per-prefix reading of the paper on Beauty (Rec loss from h^N, λ = 0.1; one target per window, bidirectional)
-        _ml1m_cpu('DiffRec, Rec loss from h^N, λ = 0.1, 10 epochs', 'diffrec', rec_from='noise', mse_weight=0.1, epochs=10),
-        # it was still rising at epoch 10: trained on from that checkpoint to 20 epochs
-        _ml1m_cpu('DiffRec, Rec loss from h^N, λ = 0.1, 20 epochs', 'diffrec', rec_from='noise', mse_weight=0.1, epochs=20,
-                  continues='DiffRec, Rec loss from h^N, λ = 0.1, 10 epochs')],
-    'beauty-cpu': [  # the ML-1M findings on a second dataset, all users (the 8,000-user subsets above learn too little to separate models)
-        run_spec('PopRec', 'poprec', dict(data='beauty')),
-        _all_users(DENSE_NAME, 'diffrec', 'beauty', **DENSE),
-        _all_users('SASRec-CE, untied output layer', 'sasrec', 'beauty', tied=False, init_std=0.1),
-        _all_users('SASRec-CE, untied, item init std 1.0', 'sasrec', 'beauty', tied=False, init_std=1.0),
-        # the control that attributes the dense DiffRec's result on Beauty: the same DSR with no MSE and no noise channel
-        _all_users('Dense DSR, no MSE, no noise channel (a plain next-item model)', 'diffrec', 'beauty', targets='all', causal=True,
-                    rec_from='noise', mse_weight=0.0, target_channel=False),
-        # and the step between the two: the dense DiffRec with its noise channel but no MSE (λ = 0)
-        _all_users('DiffRec dense, Rec loss from h^N, no MSE (λ = 0)', 'diffrec', 'beauty', **{**DENSE, 'mse_weight': 0.0}),
-        # do the dense DiffRec and SASRec-CE keep their order with longer training? (each continued from the run 10 epochs shorter)
-        *[spec for e in (20, 30, 40) for spec in (
-            _longer('SASRec-CE, untied, item init std 1.0', 'sasrec', 'beauty', e, tied=False, init_std=1.0),
-            _longer(DENSE_NAME, 'diffrec', 'beauty', e, **DENSE))],
-        # a second seed of that pair, 10 epochs and then continued to 20, 30 and 40: how far apart do two seeds land on Beauty?
-        *_seed_1_pair('SASRec-CE, untied, item init std 1.0', 'beauty', epochs=(20, 30, 40), tied=False, init_std=1.0)],
-    'toys-cpu': [  # the third dataset, every user: the default SASRec-CE against the dense DiffRec (`--preset dense`)
-        run_spec('PopRec', 'poprec', dict(data='toys')),
-        _all_users('SASRec-CE', 'sasrec', 'toys'),
-        _all_users(DENSE_NAME, 'diffrec', 'toys', **DENSE),
-        *[spec for e in (20, 30, 40, 50) for spec in (  # each continued from the run 10 epochs shorter
-            _longer('SASRec-CE', 'sasrec', 'toys', e), _longer(DENSE_NAME, 'diffrec', 'toys', e, **DENSE))],
-        *_seed_1_pair('SASRec-CE', 'toys', epochs=(20, 30))],  # a second seed of the pair, 10 epochs, continued to 20 and 30
-    'table2-cpu': [spec for data in ('beauty', 'toys') for spec in (  # the fast runs of both datasets first
-        run_spec('PopRec', 'poprec', dict(data=data, max_users=8000)),
-        _amazon_cpu('SASRec-CE', 'sasrec', data, **TIED),
-        _amazon_cpu('DiffRec dense', 'diffrec', data, targets='all', causal=True),
-        _amazon_cpu('DiffRec dense, Rec loss from h^N', 'diffrec', data, targets='all', causal=True, rec_from='noise'))] +
-                  [_amazon_cpu('DiffRec (paper)', 'diffrec', data) for data in ('beauty', 'toys')],
-    'split-cpu': [  # the beauty-cpu pair again, same seeds, each batch run as 4 slices of similar length (`split=4`): less time, same accuracy?
-        _in_slices(_all_users(f'{name}, batches in 4 slices' + (', seed 1' if seed else ''), model, 'beauty', seed=seed, **cfg))
-        for seed in (0, 1) for name, model, cfg in (('SASRec-CE, untied, item init std 1.0', 'sasrec', dict(tied=False, init_std=1.0)),
-                                                    (DENSE_NAME, 'diffrec', DENSE))] +
-                 # and what slices make affordable on a CPU: the paper's DiffRec (every prefix: 131 k rows on Beauty, 110 k on Toys) on every user
-                 [_in_slices(_all_users('DiffRec (paper), batches in 4 slices', 'diffrec', data)) for data in ('beauty', 'toys')] +
-                 # the issue's hypothesis on Beauty: the same model with its Rec loss read from h^N, the only input inference gives it
-                 [_in_slices(_all_users('DiffRec, Rec loss from h^N, batches in 4 slices', 'diffrec', 'beauty', rec_from='noise')),
-                  # it was still climbing at epoch 10: trained on to 20, beside SASRec-CE's 20-epoch run in beauty-cpu
-                  _in_slices(_longer('DiffRec, Rec loss from h^N, batches in 4 slices', 'diffrec', 'beauty', 20, rec_from='noise')),
-                  # and the same variant on every Toys user, where the literal model fell below PopRec
-                  _in_slices(_all_users('DiffRec, Rec loss from h^N, batches in 4 slices', 'diffrec', 'toys', rec_from='noise')),
-                  # it stayed at 0.66 x SASRec-CE's: is the full-weight MSE what holds it back? (the dense variant's λ = 0.1)
-                  _in_slices(_all_users('DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices', 'diffrec', 'beauty', rec_from='noise', mse_weight=0.1)),
-                  # level with SASRec-CE after 10 epochs: does it stay level after 20?
-                  _in_slices(_longer('DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices', 'diffrec', 'beauty', 20, rec_from='noise', mse_weight=0.1)),
-                  # the same reading on every Toys user, beside its λ = 1 run there
-                  _in_slices(_all_users('DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices', 'diffrec', 'toys', rec_from='noise', mse_weight=0.1)),
-                  # a second seed on Beauty: how much of its 10-epoch result is run-to-run noise?
-                  _in_slices(_all_users('DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices, seed 1', 'diffrec', 'beauty', seed=1,
-                                        rec_from='noise', mse_weight=0.1)),
-                  # what is left between it and the dense DiffRec is causal attention and every-position targets: causal attention alone
-                  _in_slices(_all_users('DiffRec, Rec loss from h^N, λ = 0.1, causal attention, batches in 4 slices', 'diffrec', 'beauty',
-                                        rec_from='noise', mse_weight=0.1, causal=True)),
-                  # the λ = 0.1 reading on every Toys user, trained on from its 10-epoch checkpoint to 20 epochs
-                  _in_slices(_longer('DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices', 'diffrec', 'toys', 20, rec_from='noise', mse_weight=0.1)),
-                  # the two parts of `targets='all'` apart: the dense DiffRec's network and inputs with one target per row (every prefix)
-                  _in_slices(_all_users(f'{DENSE_NAME}, only the last target of each prefix, batches in 4 slices', 'diffrec', 'beauty',
-                                        **DENSE, dense_loss='last')),
-                  # its control: the same network and rows with no MSE and no noise channel (a plain causal next-item model on prefixes)
-                  _in_slices(_all_users('Dense DSR, no MSE, no noise channel, only the last target of each prefix, batches in 4 slices',
-                                        'diffrec', 'beauty', **{**DENSE, 'mse_weight': 0.0}, target_channel=False, dense_loss='last')),
-                  # and trained on to 20 epochs, as the per-prefix λ = 0.1 run and the dense DiffRec were
-                  _in_slices(_longer(f'{DENSE_NAME}, only the last target of each prefix, batches in 4 slices', 'diffrec', 'beauty', 20,
-                                     **DENSE, dense_loss='last')),
-                  # the same on every Toys user, and its control there
-                  _in_slices(_all_users(f'{DENSE_NAME}, only the last target of each prefix, batches in 4 slices', 'diffrec', 'toys',
-                                        **DENSE, dense_loss='last')),
-                  _in_slices(_all_users('Dense DSR, no MSE, no noise channel, only the last target of each prefix, batches in 4 slices',
-                                        'diffrec', 'toys', **{**DENSE, 'mse_weight': 0.0}, target_channel=False, dense_loss='last')),
-                  # SASRec-CE trained on in the same 4 slices: the training time the one-target-per-prefix runs compare with
-                  *[_in_slices(_longer('SASRec-CE, untied, item init std 1.0, batches in 4 slices', 'sasrec', 'beauty', e, tied=False, init_std=1.0))
-                    for e in (20, 30, 40)],
-                  _in_slices(_all_users('SASRec-CE, batches in 4 slices', 'sasrec', 'toys')),
-                  *[_in_slices(_longer('SASRec-CE, batches in 4 slices', 'sasrec', 'toys', e)) for e in (20, 30)]],
-    'paired-cpu': [  # is the tie a tie? split-cpu's Beauty pair trained to 40 epochs in one go, its ranks kept for a paired test
-        # (the first run is split-cpu's 40-epoch SASRec-CE again: the same seed on a CPU must give the same numbers)
-        _in_slices(_all_users('SASRec-CE, untied, item init std 1.0, batches in 4 slices, 40 epochs', 'sasrec', 'beauty', epochs=40,
-                              tied=False, init_std=1.0)),
-        _in_slices(_all_users(f'{DENSE_NAME}, batches in 4 slices, 40 epochs', 'diffrec', 'beauty', epochs=40, **DENSE)),
-        # and a second seed of SASRec-CE: how far apart are two seeds of one model, measured the same way?
-        _in_slices(_all_users('SASRec-CE, untied, item init std 1.0, batches in 4 slices, 40 epochs, seed 1', 'sasrec', 'beauty',
-                              epochs=40, seed=1, tied=False, init_std=1.0)),
-        # and the dense DiffRec's second seed: a seed-1 pair beside the seed-0 one
-        _in_slices(_all_users(f'{DENSE_NAME}, batches in 4 slices, 40 epochs, seed 1', 'diffrec', 'beauty', epochs=40, seed=1, **DENSE)),
-        # and a third seed of both, since the two pairs landed apart (p = 0.56 and 0.005)
-        _in_slices(_all_users('SASRec-CE, untied, item init std 1.0, batches in 4 slices, 40 epochs, seed 2', 'sasrec', 'beauty',
-                              epochs=40, seed=2, tied=False, init_std=1.0)),
-        _in_slices(_all_users(f'{DENSE_NAME}, batches in 4 slices, 40 epochs, seed 2', 'diffrec', 'beauty', epochs=40, seed=2, **DENSE)),
-        # and a fourth seed of both: with 3 + 3 seeds the permutation test over seeds cannot go below p = 0.1, with 4 + 4 it can
-        # reach 2/70 = 0.029
-        _in_slices(_all_users('SASRec-CE, untied, item init std 1.0, batches in 4 slices, 40 epochs, seed 3', 'sasrec', 'beauty',
-                              epochs=40, seed=3, tied=False, init_std=1.0)),
-        _in_slices(_all_users(f'{DENSE_NAME}, batches in 4 slices, 40 epochs, seed 3', 'diffrec', 'beauty', epochs=40, seed=3, **DENSE)),
-        # the same on every Toys user, the dataset where the dense DiffRec lagged longest (SASRec-CE's defaults are Beauty's
-        # untied head and N(0, 1) item init), four seeds of each; the first 30 epochs of the first run are split-cpu's
-        # 30-epoch Toys run again
-        *[_in_slices(_all_users(name, model, 'toys', epochs=40, **cfg)) for name, model, cfg in (
-            ('SASRec-CE, batches in 4 slices, 40 epochs', 'sasrec', {}),
-            (f'{DENSE_NAME}, batches in 4 slices, 40 epochs', 'diffrec', DENSE),
-            ('SASRec-CE, batches in 4 slices, 40 epochs, seed 1', 'sasrec', dict(seed=1)),
-            (f'{DENSE_NAME}, batches in 4 slices, 40 epochs, seed 1', 'diffrec', dict(seed=1, **DENSE)),
-            # and a third seed of each, as on Beauty
-            ('SASRec-CE, batches in 4 slices, 40 epochs, seed 2', 'sasrec', dict(seed=2)),
-            (f'{DENSE_NAME}, batches in 4 slices, 40 epochs, seed 2', 'diffrec', dict(seed=2, **DENSE)),
-            # and a fourth, as on Beauty
-            ('SASRec-CE, batches in 4 slices, 40 epochs, seed 3', 'sasrec', dict(seed=3)),
-            (f'{DENSE_NAME}, batches in 4 slices, 40 epochs, seed 3', 'diffrec', dict(seed=3, **DENSE)))],
-        # and on ML-1M: longer-ml1m-cpu's 20-epoch pair (windows every 20) trained in one go instead of 10 + 10 epochs
-        # (SASRec-CE repeated it exactly; the dense DiffRec's training too, its last scores 1e-4 apart), its ranks kept
-        _ml1m_cpu('SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs', 'sasrec', stride=20, tied=False, init_std=1.0,
-                  epochs=20),
-        _ml1m_cpu(f'{DENSE_NAME}, 20 epochs', 'diffrec', epochs=20, **DENSE),
-        # and the pair's seeds 1 to 3: seed 1 is longer-ml1m-cpu's seed-1 runs (10 + 10 epochs) in one go, seeds 2 and 3 new
-        # (4 + 4 seeds, as on Beauty and Toys, let the permutation test over seeds reach p = 0.029); all ranks kept
-        *[spec for seed in (1, 2, 3) for spec in (
-            _ml1m_cpu(f'SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs, seed {seed}', 'sasrec', stride=20,
-                      tied=False, init_std=1.0, epochs=20, seed=seed),
-            _ml1m_cpu(f'{DENSE_NAME}, 20 epochs, seed {seed}', 'diffrec', epochs=20, seed=seed, **DENSE))]],
-    'table2-gpu': [spec for data in ('beauty', 'toys', 'ml-1m') for spec in (  # per dataset, the fast runs first
-        run_spec('PopRec', 'poprec', dict(data=data)),
-        _paper('SASRec-CE', 'sasrec', data),
-        _paper(DENSE_NAME, 'diffrec', data, **DENSE),
-        # the pair the answer rests on, again with seed 1: how far apart do two seeds land at the paper's settings?
-        _paper('SASRec-CE, seed 1', 'sasrec', data, seed=1),
-        _paper(f'{DENSE_NAME}, seed 1', 'diffrec', data, seed=1, **DENSE),
-        _paper('DiffRec, Rec loss from h^N, λ = 0.1', 'diffrec', data, rec_from='noise', mse_weight=0.1),  # the best per-prefix reading on Beauty's CPU runs
-        _paper('DiffRec, Rec loss from h^N', 'diffrec', data, rec_from='noise'),  # before the literal model: it learned on Beauty's CPU run
-        _paper('DiffRec (paper)', 'diffrec', data))],
-    # 07's GPU speed-ups at the paper's settings: Beauty's pair first (15_bench's speed target: each alone on the device),
-    # then the one-target-per-prefix runs that table2-gpu has not finished, which the CUDA graph makes affordable
-    'speed-gpu': [_fast(_paper('SASRec-CE', 'sasrec', 'beauty')), _fast(_paper('DiffRec (paper)', 'diffrec', 'beauty'), graph=True),
-                  # the same run with its DSR compiled and its users scored by length, or in 4 slices recorded as graphs (and then
-                  # scored by length too): prepared without a GPU, not yet run; .ci/gpu.sh's speed step trains the one the bench favours
-                  _fast(_paper('DiffRec (paper), compiled, scored by length', 'diffrec', 'beauty'), graph=True, fused=True),
-                  _fast(_paper('DiffRec (paper), in 4 slices as CUDA graphs', 'diffrec', 'beauty'), graph=True, slices=4),
-                  *[_fast(_paper(name, 'diffrec', data, **cfg), graph=True) for data in ('toys', 'ml-1m', 'beauty') for name, cfg in (
-                      ('DiffRec (paper)', {}), ('DiffRec, Rec loss from h^N, λ = 0.1', dict(rec_from='noise', mse_weight=0.1)),
-                      ('DiffRec, Rec loss from h^N', dict(rec_from='noise'))) if data != 'beauty' or 'h^N' in name]],
-}
-# table2-gpu's pair of each dataset again, same settings and seed, now that finished runs keep per-user ranks: the paired
-# test at the paper's scale (prepared for a GPU loan, not run yet: first in the Beauty worker's queue, last in the others')
-GRIDS['paired-gpu'] = [s for s in GRIDS['table2-gpu'] if s['name'] in ('SASRec-CE', DENSE_NAME)]
+RUN_KEYS = {'id', 'name', 'model', 'data', 'protocol', 'sets', 'run', 'cfg', 'continues', 'note'}  # the keys a [[runs]] table may have
+ID_RE = re.compile(r'[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?')  # a run id: lowercase, digits, '.', '-'; no hyphen at either end
+ID_MAX = 28  # the longest run id allowed
+
+def _read_toml(path:Path, # a TOML file
+              ) -> dict:
+    "The file's TOML; an error naming the file when it does not parse."
+    try: return tomllib.loads(path.read_text(encoding='utf-8'))
+    except (OSError, tomllib.TOMLDecodeError) as e: raise ValueError(f"{path}: {e}") from None
+
+def load_common(folder:str|Path=GRIDS_DIR, # the grids folder
+               ) -> dict:
+    "common.toml: the shared protocols (each {run, cfg}) and sets (named model settings)."
+    path = Path(folder)/'common.toml'; d = _read_toml(path)
+    if extra := set(d) - {'protocols', 'sets'}: raise ValueError(f"{path}: unknown top-level keys {sorted(extra)}")
+    for name, p in d.get('protocols', {}).items():
+        if not isinstance(p, dict) or set(p) - {'run', 'cfg'} or not all(isinstance(p.get(k, {}), dict) for k in ('run', 'cfg')):
+            raise ValueError(f"{path}: protocol {name!r}: expected a table with a run table and a cfg table")
+    return dict(protocols={n: dict(run=p.get('run', {}), cfg=p.get('cfg', {})) for n, p in d.get('protocols', {}).items()},
+                sets=d.get('sets', {}))
+
+def grid_names(folder:str|Path=GRIDS_DIR, # the grids folder
+              ) -> list:
+    "The grids of the folder: its TOML files but common.toml and headline.toml, sorted."
+    return sorted(p.stem for p in Path(folder).glob('*.toml') if p.stem not in ('common', 'headline'))
+
+def run_spec(id:str, # the run's id, unique within its grid
+             model:str, # 'diffrec', 'sasrec' or 'poprec'
+             run:dict|None=None, # `RunConfig` overrides, the dataset (`data`) included
+             cfg:dict|None=None, # model settings (`DiffRecConfig.make` / `SASRecConfig` keywords)
+             continues:str|None=None, # the id of a shorter run of the same grid that this one trains further
+             name:str|None=None, # a label for tables (default: the id)
+             note:str|None=None, # why the run exists
+            ) -> dict:
+    "One run of a grid, as `load_grid` gives it (for grids written in code, e.g. in tests)."
+    return dict(id=id, name=name or id, model=model, run=run or {}, cfg=cfg or {}, continues=continues, note=note)
+
+def _resolve(r:dict, common:dict, where:str) -> dict:
+    "One [[runs]] table as a spec: the protocol, then the sets, then the run's own settings (later ones win)."
+    for k in ('id', 'model', 'data'):
+        if k not in r: raise ValueError(f"{where}: missing {k!r}")
+    if bad := set(r) - RUN_KEYS: raise ValueError(f"{where}: unknown keys {sorted(bad)}")
+    if not isinstance(r['id'], str) or len(r['id']) > ID_MAX or not ID_RE.fullmatch(r['id']):
+        raise ValueError(f"{where}: id {r['id']!r} breaks the id rules (a-z, 0-9, '.', '-'; at most {ID_MAX} characters; no hyphen at either end)")
+    if r['model'] not in (*MODELS, 'poprec'): raise ValueError(f"{where}: model {r['model']!r}: expected one of {(*MODELS, 'poprec')}")
+    if (p := r.get('protocol')) is not None and p not in common['protocols']: raise ValueError(f"{where}: unknown protocol {p!r}")
+    proto, cfg = common['protocols'].get(p, dict(run={}, cfg={})), {}
+    cfg |= proto['cfg']
+    for s in r.get('sets', []):
+        if s not in common['sets']: raise ValueError(f"{where}: unknown set {s!r}")
+        cfg |= common['sets'][s]
+    return run_spec(r['id'], r['model'], {'data': r['data']} | proto['run'] | r.get('run', {}), cfg | r.get('cfg', {}),
+                    r.get('continues'), r.get('name'), r.get('note'))
+
+def _check_settings(spec:dict, where:str):
+    "Refuse a run whose settings `RunConfig` or its model's config does not know (a typo in a grid file)."
+    try:
+        RunConfig(**{k: v for k, v in spec['run'].items()})
+        if spec['model'] in MODELS: MODELS[spec['model']][1].make(**spec['cfg'])
+    except (TypeError, ValueError) as e: raise ValueError(f"{where}: {e}") from None
+
+def load_grid(name:str, # the grid: its file is FOLDER/NAME.toml
+              folder:str|Path=GRIDS_DIR, # the grids folder
+             ) -> list:
+    "The grid's runs in file order, each resolved to `run_spec`'s dict; errors name the file and the run."
+    path = Path(folder)/f'{name}.toml'
+    if name in ('common', 'headline') or not path.exists(): raise ValueError(f"grid {name!r}: no {path} (grids: {grid_names(folder)})")
+    d, common = _read_toml(path), load_common(folder)
+    if extra := set(d) - {'title', 'about', 'retired', 'runs'}: raise ValueError(f"{path}: unknown top-level keys {sorted(extra)}")
+    specs = []
+    for k, r in enumerate(d.get('runs', [])):
+        where = f"{path}: run {r.get('id', k + 1)!r}"
+        specs.append(s := _resolve(r, common, where))
+        if not d.get('retired'): _check_settings(s, where)  # a retired grid documents runs of older code (its `retired` says why)
+    ids = [s['id'] for s in specs]
+    if dup := sorted({i for i in ids if ids.count(i) > 1}): raise ValueError(f"{path}: duplicate ids {dup}")
+    by_id = {s['id']: s for s in specs}
+    for s in specs:
+        if (c := s['continues']) is not None and (c not in by_id or c == s['id'] or by_id[c]['run']['data'] != s['run']['data']):
+            raise ValueError(f"{path}: run {s['id']!r} continues {c!r}, which is no other run of this grid on its data")
+    return specs
+
+def grid_info(name:str, # a grid
+              folder:str|Path=GRIDS_DIR, # the grids folder
+             ) -> dict:
+    "A grid file's title, about and (for a grid of older code) retired text."
+    d = _read_toml(Path(folder)/f'{name}.toml')
+    return {k: d.get(k, '') for k in ('title', 'about', 'retired')}
+
+GRIDS = {name: load_grid(name) for name in grid_names()}  # grid name -> its runs, read from GRIDS_DIR
+
 
 # %% ../nbs/research/10_experiments.ipynb #254480a2
 def _row(grid:str, spec:dict, res:dict) -> dict:
     "One CSV row: identity, protocol, and the validation and test metrics."
     p, cfg = res['protocol'], res.get('config', {})
-    return dict(grid=grid, name=spec['name'], model=spec['model'], data=spec['run'].get('data', 'sample'), dataset=p['dataset'], users=p['users'], items=p['items'],
+    return dict(grid=grid, id=spec['id'], name=spec['name'], model=spec['model'], data=spec['run'].get('data', 'sample'), dataset=p['dataset'], users=p['users'], items=p['items'],
                 samples=p['samples'], stride=p['stride'], d=cfg.get('d'), epochs_run=res['epochs_run'], best_epoch=res['best_epoch'],
                 exclude_history=p['exclude_history'], device=p['device'], wall_s=round(res['wall_s'], 1),
                 **{f'valid_{k}': v for k, v in res['valid'].items()}, **{f'test_{k}': v for k, v in res['test'].items()},
@@ -318,7 +156,7 @@ def load_results(path:str|Path, # a grid's results CSV
                 ) -> pd.DataFrame:
     "The results store as a DataFrame (empty when the file does not exist yet)."
     path = Path(path)
-    if not path.exists(): return pd.DataFrame(columns=['grid', 'name', 'data', 'dataset'])
+    if not path.exists(): return pd.DataFrame(columns=['grid', 'id', 'name', 'data', 'dataset'])
     df = pd.read_csv(path)
     base = df['dataset'].astype(str).str.split('[').str[0].replace({'synthetic': 'sample'})  # rows written before `data` existed
     df['data'] = df['data'].fillna(base) if 'data' in df else base
@@ -327,7 +165,7 @@ def load_results(path:str|Path, # a grid's results CSV
 # %% ../nbs/research/10_experiments.ipynb #904551ea
 def ranks_path(results:str|Path, # the grid's results CSV
                grid:str, # the grid's name
-               spec:dict, # one of its runs (`run_spec`)
+               spec:dict, # one of its runs (`run_spec`, `load_grid`)
               ) -> Path:
     "The ranks file of the users `spec` runs on: ranks/GRID-<data>[-<K>users-seed<S>].csv.gz beside `results` (S: its users_seed)."
     data, k, seed = str(spec['run'].get('data', 'sample')).replace('/', '-'), spec['run'].get('max_users'), spec['run'].get('users_seed', 0)
@@ -338,62 +176,56 @@ def load_ranks(path:str|Path, # a ranks file (`ranks_path`)
     "A ranks file: one row per user, one column of 0-based test ranks per run (empty when the file does not exist)."
     return pd.read_csv(path) if Path(path).exists() else pd.DataFrame()
 
-def _store_ranks(path:Path, name:str, ranks:torch.Tensor):
-    "Add (or replace) run `name`'s column of a ranks file; gzip without a time stamp, so equal content gives equal bytes."
+def _store_ranks(path:Path, id:str, ranks:torch.Tensor):
+    "Add (or replace) run `id`'s column of a ranks file; gzip without a time stamp, so equal content gives equal bytes."
     df = load_ranks(path)
     if len(df.columns) and len(df) != len(ranks):
-        raise ValueError(f"{path}: holds {len(df)} users, run {name!r} ranked {len(ranks)}: not the same users")
-    df[name] = ranks.numpy()
+        raise ValueError(f"{path}: holds {len(df)} users, run {id!r} ranked {len(ranks)}: not the same users")
+    df[id] = ranks.numpy()
     atomic_write(path, lambda f: f.write(gzip.compress(df.to_csv(index=False).encode(), mtime=0)))
 
-def compare_stored_pairs(grid:str, # a key of GRIDS, or any name when `specs` is given
-                         pairs:list, # (a, b) run names of the grid: a baseline and the run compared with it
+def compare_stored_pairs(grid:str, # a grid of GRIDS, or any name when `specs` is given
+                         pairs:list, # (a, b) run ids of the grid: a baseline and the run compared with it
                          metrics:str|list='NDCG@10', # a metric ('NDCG@K' or 'HR@K') or several: each pair is tested in each
                          n_boot:int=10_000, # bootstrap resamples and sign flips, each
                          results:str|Path|None=None, # the grid's CSV (default: `stored('GRID.csv')`)
                          specs:list|None=None, # the runs (default: GRIDS[grid])
-                         data:str|None=None, # the dataset, needed where the grid has runs of that name on several (table2-gpu, paired-cpu)
                         ) -> list:
     "`stats.paired_tests` of stored runs: each pair's b against its a (pair by pair, metrics inner), all on the same users."
     results = Path(results) if results else stored(f'{grid}.csv')
-    runs = [s for s in (specs or GRIDS[grid]) if data is None or s['run'].get('data', 'sample') == data]
+    runs = {s['id']: s for s in (specs or GRIDS[grid])}
     paths = {}
-    for n in dict.fromkeys(n for pair in pairs for n in pair):
-        hits = [s for s in runs if s['name'] == n]
-        if not hits: raise ValueError(f"run {n!r} is not in grid {grid!r}" + (f" on data {data!r}" if data else ''))
-        if len(hits) > 1:
-            raise ValueError(f"run {n!r} of grid {grid!r} ran on {[s['run'].get('data', 'sample') for s in hits]}: say which with data=")
-        paths[n] = ranks_path(results, grid, hits[0])
+    for i in dict.fromkeys(i for pair in pairs for i in pair):
+        if i not in runs: raise ValueError(f"run {i!r} is not in grid {grid!r}")
+        paths[i] = ranks_path(results, grid, runs[i])
     for a, b in pairs:
         if paths[a] != paths[b]: raise ValueError(f"{a!r} and {b!r} ran on different users ({paths[a].name}, {paths[b].name}): nothing to pair")
     if len(set(paths.values())) > 1:
         raise ValueError(f"the pairs ran on different sets of users ({', '.join(sorted({p.name for p in paths.values()}))}): "
                          "compare each set on its own")
     path = paths[pairs[0][0]]; df = load_ranks(path)
-    for n in paths:
-        if n not in df: raise ValueError(f"{path}: no ranks of run {n!r} (finished runs store them; runs from before ranks were stored have none)")
+    for i in paths:
+        if i not in df: raise ValueError(f"{path}: no ranks of run {i!r} (finished runs store them; runs from before ranks were stored have none)")
     return paired_tests([(torch.tensor(df[a].values), torch.tensor(df[b].values)) for a, b in pairs], metrics, n_boot)
 
-def compare_stored(grid:str, # a key of GRIDS, or any name when `specs` is given
-                   a:str, # the baseline run: a run name of the grid
+def compare_stored(grid:str, # a grid of GRIDS, or any name when `specs` is given
+                   a:str, # the baseline run: a run id of the grid
                    b:str, # the run compared with it
                    metric:str='NDCG@10', # 'NDCG@K' or 'HR@K'
                    n_boot:int=10_000, # bootstrap resamples and sign flips, each
                    results:str|Path|None=None, # the grid's CSV (default: `stored('GRID.csv')`)
                    specs:list|None=None, # the runs (default: GRIDS[grid])
-                   data:str|None=None, # the dataset, needed where the grid has runs of that name on several (table2-gpu, paired-cpu)
                   ) -> dict:
     "`stats.paired_test` of stored run b against stored run a (same users: same data and user subset)."
-    return compare_stored_pairs(grid, [(a, b)], metric, n_boot, results, specs, data)[0]
+    return compare_stored_pairs(grid, [(a, b)], metric, n_boot, results, specs)[0]
 
 # %% ../nbs/research/10_experiments.ipynb #243f4280
 def run_dir(out_root:str|Path, # the folder of every grid
             grid:str, # the grid's name
-            data:str, # the dataset
-            name:str, # the run's name
+            id:str, # the run's id
            ) -> Path:
-    "Where `run_grid` keeps a run: out_root/GRID/<data>/<name> with spaces as _, commas dropped, / as -."
-    return Path(out_root)/grid/data/name.replace(' ', '_').replace(',', '').replace('/', '-')
+    "Where `run_grid` keeps a run: out_root/GRID/ID."
+    return Path(out_root)/grid/id
 
 def _seed_from_store(results:Path, grid:str):
     "Start a results file that does not exist yet as a copy of the shipped one (and its ranks), so that finished runs are skipped."
@@ -405,7 +237,7 @@ def _seed_from_store(results:Path, grid:str):
 
 def run_grid(grid:str, # a key of GRIDS, or any name when `specs` is given
              results:str|Path|None=None, # CSV file (default: RESULTS/GRID.csv)
-             out_root:str|Path='runs', # checkpoints go to out_root/GRID/<dataset>/<name>
+             out_root:str|Path='runs', # checkpoints go to out_root/GRID/ID
              minutes:float=0, # stop starting or continuing runs after this long (0 = no limit)
              data_dir:str|None=None, # where the datasets are (None: `get_data_dir()`)
              device:str='auto', # 'auto' (CUDA when present), 'cpu' or 'cuda'
@@ -414,23 +246,24 @@ def run_grid(grid:str, # a key of GRIDS, or any name when `specs` is given
             ) -> pd.DataFrame:
     "Train every run of a grid not yet in the results file, appending each finished one; returns the file's table."
     if specs is None and grid not in GRIDS: raise ValueError(f"grid {grid!r}: expected one of {sorted(GRIDS)}")
+    if specs is None and (why := grid_info(grid)['retired']): raise ValueError(f"grid {grid!r} is retired: {why}")
     results = Path(results) if results else RESULTS/f'{grid}.csv'
     _seed_from_store(results, grid)
     t0 = time.time()
     for spec in (GRIDS[grid] if specs is None else specs):
-        df, data = load_results(results), spec['run'].get('data', 'sample')
-        if ((df['grid'] == grid) & (df['name'] == spec['name']) & (df['data'] == data)).any(): continue
+        df = load_results(results)
+        if ((df['grid'] == grid) & (df['id'] == spec['id'])).any(): continue
         left = minutes - (time.time() - t0) / 60 if minutes else 0
         if minutes and left <= 0.05: break
-        out = run_dir(out_root, grid, data, spec['name'])
-        src = run_dir(out_root, grid, data, spec['continues']) if spec.get('continues') else None
+        out = run_dir(out_root, grid, spec['id'])
+        src = run_dir(out_root, grid, spec['continues']) if spec.get('continues') else None
         if src and not out.exists() and (src/'results.json').exists(): continue_run(src, out)  # else: from the start, same result
         run = RunConfig(**{'data_dir': data_dir, 'device': device, 'progress': progress, **spec['run'], 'model': spec['model'],
                            'out_dir': str(out), 'max_minutes': max(left, 0)})
         cfg = MODELS[spec['model']][1].make(**spec['cfg']) if spec['model'] in MODELS else None
         res = train(run, cfg)
         if not res.get('finished', True): break
-        _store_ranks(ranks_path(results, grid, spec), spec['name'], run_ranks(out)[0])  # before the row, which marks it done
+        _store_ranks(ranks_path(results, grid, spec), spec['id'], run_ranks(out)[0])  # before the row, which marks it done
         df = pd.concat([load_results(results), pd.DataFrame([_row(grid, spec, res)])], ignore_index=True)
         atomic_write(results, lambda f: f.write(df.to_csv(index=False).encode()))
     return load_results(results)
@@ -497,41 +330,26 @@ def diagnose_run(folder:str|Path, # a run's folder (`run_dir`)
     return step_diagnostics(model, rows[idx], list(ns))
 
 # %% ../nbs/research/10_experiments.ipynb #32a250b0
-HEADLINE = [  # (dataset, our model, the paper's row, grid, run name)
-    ('ml-1m', 'PopRec', 'PopRec', 'variants-ml1m-cpu', 'PopRec'),
-    ('ml-1m', 'SASRec-CE', 'SASRec', 'longer-ml1m-cpu', 'SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs'),
-    ('ml-1m', 'DiffRec, as in the paper', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec (paper), 10 epochs'),
-    ('ml-1m', 'DiffRec, as in the paper, Rec loss from h^N, λ = 0.1 (--rec-from noise --mse-weight 0.1)', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec, Rec loss from h^N, λ = 0.1, 20 epochs'),
-    ('ml-1m', 'DiffRec dense (--preset dense)', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs'),
-    ('ml-1m', 'SASRec-CE, seed 1', 'SASRec', 'longer-ml1m-cpu', 'SASRec-CE, windows every 20, untied, item init std 1.0, 20 epochs, seed 1'),
-    ('ml-1m', 'DiffRec dense (--preset dense), seed 1', 'DiffRec', 'longer-ml1m-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 20 epochs, seed 1'),
-    ('beauty', 'PopRec', 'PopRec', 'beauty-cpu', 'PopRec'),
-    ('beauty', 'SASRec-CE', 'SASRec', 'beauty-cpu', 'SASRec-CE, untied, item init std 1.0, 40 epochs'),
-    ('beauty', 'DiffRec dense (--preset dense)', 'DiffRec', 'beauty-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 40 epochs'),
-    ('beauty', 'DiffRec, as in the paper', 'DiffRec', 'split-cpu', 'DiffRec (paper), batches in 4 slices'),
-    ('beauty', 'DiffRec, as in the paper, Rec loss from h^N (--rec-from noise)', 'DiffRec', 'split-cpu', 'DiffRec, Rec loss from h^N, batches in 4 slices, 20 epochs'),
-    ('beauty', 'DiffRec, as in the paper, Rec loss from h^N, λ = 0.1 (--rec-from noise --mse-weight 0.1)', 'DiffRec', 'split-cpu', 'DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices, 20 epochs'),
-    ('toys', 'PopRec', 'PopRec', 'toys-cpu', 'PopRec'),
-    ('toys', 'SASRec-CE', 'SASRec', 'toys-cpu', 'SASRec-CE, 50 epochs'),
-    ('toys', 'DiffRec dense (--preset dense)', 'DiffRec', 'toys-cpu', 'DiffRec dense, Rec loss from h^N, λ = 0.1, 50 epochs'),
-    ('toys', 'DiffRec, as in the paper', 'DiffRec', 'split-cpu', 'DiffRec (paper), batches in 4 slices'),
-    ('toys', 'DiffRec, as in the paper, Rec loss from h^N (--rec-from noise)', 'DiffRec', 'split-cpu', 'DiffRec, Rec loss from h^N, batches in 4 slices'),
-    ('toys', 'DiffRec, as in the paper, Rec loss from h^N, λ = 0.1 (--rec-from noise --mse-weight 0.1)', 'DiffRec', 'split-cpu', 'DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices, 20 epochs')]
+def load_headline(folder:str|Path=GRIDS_DIR, # the grids folder
+                 ) -> dict:
+    "headline.toml's rows, {'cpu': [...], 'gpu': [...]}: each a (dataset, the label shown, the paper's row, grid, run id) tuple."
+    path = Path(folder)/'headline.toml'; out = {}
+    for key, rows in _read_toml(path).items():
+        for k, r in enumerate(rows):
+            if missing := [f for f in ('dataset', 'model', 'paper', 'grid', 'id') if f not in r]: raise ValueError(f"{path}: {key} row {k + 1}: missing {missing}")
+        out[key] = [(r['dataset'], r['model'], r['paper'], r['grid'], r['id']) for r in rows]
+    return out
 
-# the same for the paper-scale runs: `table2-gpu`, and the literal DiffRec's full run from `speed-gpu`
-HEADLINE_GPU = [(ds, model, paper, 'table2-gpu', name) for ds in ('beauty', 'toys', 'ml-1m') for model, paper, name in (
-    ('PopRec', 'PopRec', 'PopRec'), ('SASRec-CE', 'SASRec', 'SASRec-CE'), ('DiffRec dense (--preset dense)', 'DiffRec', DENSE_NAME),
-    ('SASRec-CE, seed 1', 'SASRec', 'SASRec-CE, seed 1'), ('DiffRec dense (--preset dense), seed 1', 'DiffRec', f'{DENSE_NAME}, seed 1'),
-    ('DiffRec, as in the paper, Rec loss from h^N, λ = 0.1 (--rec-from noise --mse-weight 0.1)', 'DiffRec', 'DiffRec, Rec loss from h^N, λ = 0.1'))] + [
-    ('beauty', 'DiffRec, as in the paper (its step as a CUDA graph, scored in bf16: --cuda-graph --amp-eval)', 'DiffRec', 'speed-gpu', 'DiffRec (paper)')]
+HEADLINE = load_headline()['cpu']  # the summary's CPU-sized runs: (dataset, label, the paper's row, grid, run id)
+HEADLINE_GPU = load_headline()['gpu']  # the same at the paper's scale (table2-gpu, and speed-gpu's literal DiffRec)
 
 def headline(df:pd.DataFrame, # stored results of several grids (`load_results`, concatenated)
-             rows=HEADLINE, # (dataset, our model, the paper's row, grid, run name) tuples, like `HEADLINE`
+             rows=HEADLINE, # (dataset, label, the paper's row, grid, run id) tuples, like `HEADLINE`
             ) -> pd.DataFrame:
     "Test HR@10 and NDCG@10 of each named run with its protocol, beside the paper's NDCG@10 for that model; missing runs are left out."
     out = []
-    for ds, model, paper, grid, name in rows:
-        hit = df[(df['grid'] == grid) & (df['name'] == name) & (df['data'] == ds)]
+    for ds, model, paper, grid, id in rows:
+        hit = df[(df['grid'] == grid) & (df['id'] == id)]
         if not len(hit): continue
         r = hit.iloc[-1]
         out.append({'dataset': ds, 'model': model, 'protocol': _protocol(r), 'test HR@10': r['test_HR@10'],
