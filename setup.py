@@ -17,7 +17,7 @@ licenses = {
     'mit': ('MIT License', 'OSI Approved :: MIT License'),
 }
 statuses = ['1 - Planning', '2 - Pre-Alpha', '3 - Alpha', '4 - Beta', '5 - Production/Stable', '6 - Mature', '7 - Inactive']
-py_versions = '3.10 3.11 3.12 3.13'.split()
+py_versions = '3.11 3.12 3.13'.split()
 
 requirements = cfg.get('requirements', '').split()
 if cfg.get('pip_requirements'): requirements += cfg.get('pip_requirements', '').split()
@@ -25,6 +25,7 @@ min_python = cfg['min_python']
 lic = licenses.get(cfg['license'].lower(), (cfg['license'], None))
 dev_requirements = (cfg.get('dev_requirements') or '').split()
 browser_requirements = (cfg.get('browser_requirements') or '').split()
+lab_requirements = (cfg.get('lab_requirements') or '').split()
 
 setuptools.setup(
     name=cfg['lib_name'],
@@ -39,7 +40,7 @@ setuptools.setup(
     packages=setuptools.find_packages(include=['diffrec_nb', 'diffrec_nb.*']),
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements, 'docs': browser_requirements},
+    extras_require={'dev': dev_requirements, 'docs': browser_requirements, 'lab': lab_requirements},
     dependency_links=cfg.get('dep_links', '').split(),
     python_requires='>=' + cfg['min_python'],
     long_description=open('README.md', encoding='utf-8').read(),

@@ -5,17 +5,25 @@ link on top), write one API-reference page per module from the exported code's d
 from the npm registry (so math renders without a CDN), write mkdocs.yml, and run `mkdocs build` into docs/.
 Usage: python .ci/docs.py [--out DIR]   (default DIR: docs/)
 """
-import copy, importlib, inspect, json, re, shutil, subprocess, sys, tarfile, tempfile
+import copy, gzip, importlib, inspect, json, re, shutil, subprocess, sys, tarfile, tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REPO = 'diffrec-nb/diffrec_nb'
 MATHJAX = 'mathjax@3.2.2'
 
-def notebooks() -> list:
-    "The notebooks in reading order, index first."
-    nbs = sorted(p for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith('_') and p.name != 'index.ipynb')
-    return [ROOT/'nbs'/'index.ipynb'] + nbs
+def notebooks(part:str|None=None) -> list:
+    "The notebooks in reading order: the home page, the course (nbs/), the research record (nbs/research/); or one part."
+    course = sorted(p for p in (ROOT/'nbs').glob('*.ipynb') if not p.name.startswith('_') and p.name != 'index.ipynb')
+    research = sorted(p for p in (ROOT/'nbs'/'research').glob('*.ipynb') if not p.name.startswith('_'))
+    parts = {'home': [ROOT/'nbs'/'index.ipynb'], 'course': course, 'research': research}
+    return parts[part] if part else [p for ps in parts.values() for p in ps]
+
+def site_path(nb:Path) -> str:
+    "A notebook's path on the site and in the repository, relative to nbs/ ('03_efficient.ipynb', 'research/10_experiments.ipynb')."
+    return nb.relative_to(ROOT/'nbs').as_posix()
+
+PAGES = {'RESULTS.md': 'results.md', 'CHANGELOG.md': 'changelog.md'}  # repository pages the site carries too, and their site names
 
 def _directives(src: str) -> set:
     "nbdev directives of a cell (`#| hide`, `#| export`, ...)."
@@ -33,10 +41,12 @@ def stage_notebook(src: Path, dst: Path):
         c = copy.deepcopy(c)
         if 'echo: false' in s: c.setdefault('metadata', {}).setdefault('tags', []).append('remove_input')
         c['source'] = '\n'.join(l for l in s.splitlines() if not l.startswith('#|')).strip('\n')
+        for page, site in PAGES.items(): c['source'] = c['source'].replace(f']({page})', f']({site})')  # the repository's pages, on the site
         if c['cell_type'] == 'code' and not c['source'] and not c.get('outputs'): continue
         cells.append(c)
     if src.name != 'index.ipynb':
-        link = f"[Open in Colab](https://colab.research.google.com/github/{REPO}/blob/main/nbs/{src.name}) · [source notebook](https://github.com/{REPO}/blob/main/nbs/{src.name})"
+        rel = site_path(src)
+        link = f"[Open in Colab](https://colab.research.google.com/github/{REPO}/blob/main/nbs/{rel}) · [source notebook](https://github.com/{REPO}/blob/main/nbs/{rel})"
         title = next((i for i, c in enumerate(cells) if c['cell_type'] == 'markdown'), 0)
         cells.insert(title + 1, {'cell_type': 'markdown', 'id': 'open-in-colab', 'metadata': {}, 'source': link})  # a fixed id: rebuilds leave unchanged pages unchanged
     nb['cells'] = cells
@@ -172,17 +182,35 @@ EXTRA_CSS = """mjx-container[display="true"] { overflow-x: auto; overflow-y: hid
 .md-grid { max-width: 80rem; }
 """
 
+def _nav_title(nb:Path) -> str:
+    "'03 Efficient' for 03_efficient.ipynb."
+    num, _, rest = nb.stem.partition('_')
+    return f"{num} {rest.replace('_', ' ').capitalize()}"
+
+def _deterministic(out:Path):
+    "Make a rebuild of unchanged sources give unchanged files: sitemap.xml.gz without a time stamp, random widget ids pinned."
+    sm = out/'sitemap.xml'
+    if sm.exists(): (out/'sitemap.xml.gz').write_bytes(gzip.compress(sm.read_bytes(), mtime=0))
+    for page in out.rglob('*.html'):
+        text = page.read_text(encoding='utf-8')
+        ids = dict.fromkeys(re.findall(r'\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b', text))  # uuid4s drawn at build time
+        for k, u in enumerate(ids): text = text.replace(u, f'00000000-0000-4000-8000-{k:012d}')
+        if ids: page.write_text(text, encoding='utf-8')
+
 def build(out: Path):
     "Stage sources, write mkdocs.yml and build the site into `out`."
     with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp)/'src'; (src/'api').mkdir(parents=True)
-        nav, api_nav = [], []
-        for nb in notebooks():
-            stage_notebook(nb, src/nb.name)
-            title = 'Home' if nb.name == 'index.ipynb' else nb.stem.split('_', 1)[1].replace('_', ' ').capitalize()
-            nav.append({f"{nb.stem.split('_')[0]} {title}" if nb.name != 'index.ipynb' else 'Home': nb.name})
-            mod = _module_of(nb)
-            if mod: (src/'api'/f'{mod}.md').write_text(api_page(mod, nb.name)); api_nav.append({mod: f'api/{mod}.md'})
+        src = Path(tmp)/'src'; (src/'api').mkdir(parents=True); (src/'research').mkdir()
+        nav, api_nav = {'home': [], 'course': [], 'research': []}, []
+        for part in nav:
+            for nb in notebooks(part):
+                rel = site_path(nb)
+                stage_notebook(nb, src/rel)
+                nav[part].append({'Home' if part == 'home' else _nav_title(nb): rel})
+                mod = _module_of(nb)
+                if mod: (src/'api'/f'{mod}.md').write_text(api_page(mod, rel)); api_nav.append({mod: f'api/{mod}.md'})
+        for page, site in PAGES.items():
+            if (ROOT/page).exists(): (src/site).write_text((ROOT/page).read_text())
         (src/'assets').mkdir(); vendor_mathjax(src/'assets'); (src/'assets'/'mathjax-config.js').write_text(MATHJAX_CONFIG)
         (src/'assets'/'extra.css').write_text(EXTRA_CSS)
         cfg = dict(site_name='diffrec_nb', site_description='Sequential Recommendation with Diffusion Models, as notebooks and a library',
@@ -192,11 +220,14 @@ def build(out: Path):
                                                              remove_tag_config={'remove_input_tags': ['remove_input']})}],
                    markdown_extensions=['tables', 'admonition', {'pymdownx.arithmatex': {'generic': True}}],
                    extra_javascript=['assets/mathjax-config.js', 'assets/mathjax/tex-chtml.js'], extra_css=['assets/extra.css'],
-                   nav=nav + [{'API reference': api_nav}])
+                   nav=nav['home'] + [{'The course': nav['course']}, {'The research record': nav['research']}]
+                       + ([{'All results': 'results.md'}] if (src/'results.md').exists() else []) + [{'API reference': api_nav}]
+                       + ([{'Changelog': 'changelog.md'}] if (src/'changelog.md').exists() else []))
         (Path(tmp)/'mkdocs.yml').write_text(json.dumps(cfg))  # JSON is valid YAML
         if out.exists(): shutil.rmtree(out)
         subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--quiet', '-f', str(Path(tmp)/'mkdocs.yml')], check=True)
     (out/'.nojekyll').touch()
+    _deterministic(out)
     return out
 
 if __name__ == '__main__':

@@ -1,8 +1,9 @@
-"""Write README.md from nbs/index.ipynb (nbdev's own README step needs Quarto, which is not installable offline).
+"""Write README.md from nbs/index.ipynb (nbdev's own README step needs Quarto, which is not installable offline), and
+RESULTS.md, the full results page, from the results store (`diffrec_nb.findings.results_page`).
 
 Markdown cells are copied; code cells are dropped when hidden (`#| hide`), shown without their source with `#| echo: false`,
 and otherwise shown with their text outputs.
-`python .ci/readme.py --check` exits 1 when README.md is out of date.
+`python .ci/readme.py --check` exits 1 when README.md or RESULTS.md is out of date.
 """
 import json, sys
 from pathlib import Path
@@ -24,10 +25,15 @@ def render(nb_path=root/'nbs'/'index.ipynb') -> str:
             elif text.strip(): parts.append(f"```\n{text.rstrip()}\n```")
     return "<!-- generated from nbs/index.ipynb by .ci/readme.py: do not edit -->\n\n" + '\n\n'.join(parts) + '\n'
 
+def results() -> str:
+    "RESULTS.md: every stored table, read from the store."
+    from diffrec_nb.findings import results_page
+    return results_page() + '\n'
+
 if __name__ == '__main__':
-    text, readme = render(), root/'README.md'
+    pages = {root/'README.md': render, root/'RESULTS.md': results}
     if '--check' in sys.argv:
-        ok = readme.exists() and readme.read_text() == text
-        print('README.md is in sync with nbs/index.ipynb' if ok else 'README.md is out of date: run python .ci/readme.py')
-        sys.exit(0 if ok else 1)
-    readme.write_text(text)
+        bad = [p.name for p, f in pages.items() if not p.exists() or p.read_text() != f()]
+        print(f"{', '.join(bad)} out of date: run python .ci/readme.py" if bad else 'README.md and RESULTS.md are in sync with nbs/index.ipynb and the store')
+        sys.exit(1 if bad else 0)
+    for p, f in pages.items(): p.write_text(f())
