@@ -8,8 +8,8 @@ import math
 import torch, torch.nn as nn, torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['DiffusionSchedule', 'q_step', 'q_sample', 'q_posterior', 'p_mean_variance', 'p_sample', 'normal_kl', 'vlb_term',
-           'prior_kl', 'step_embedding', 'ring_data', 'ToyDenoiser', 'train_toy', 'sample_chain', 'sample_one_step']
+__all__ = ['DiffusionSchedule', 'q_step', 'q_sample', 'ring_data', 'q_posterior', 'p_mean_variance', 'p_sample', 'normal_kl',
+           'vlb_term', 'prior_kl', 'step_embedding', 'ToyDenoiser', 'train_toy', 'sample_chain', 'sample_one_step']
 
 # %% ../nbs/00_diffusion.ipynb #645d7967
 class DiffusionSchedule:
@@ -61,6 +61,17 @@ def q_sample(s:DiffusionSchedule, # the noise schedule
     if noise is None: noise = torch.randn(h0.shape, generator=generator, dtype=h0.dtype, device=h0.device)
     ab = _at(s.alpha_bar, n, h0)
     return ab.sqrt() * h0 + (1 - ab).sqrt() * noise
+
+# %% ../nbs/00_diffusion.ipynb #9cf8f29c
+def ring_data(n:int=2000, # points
+              k:int=8, # blobs, evenly spaced on a ring of radius 2
+              std:float=0.08, # blob width
+              generator:torch.Generator|None=None, # draws the blobs and the points (default: the global RNG)
+             ) -> torch.Tensor:
+    "A 2-D point cloud: `k` Gaussian blobs on a ring of radius 2."
+    c = torch.randint(0, k, (n,), generator=generator)
+    ang = 2 * math.pi * c / k
+    return 2 * torch.stack([ang.cos(), ang.sin()], 1) + std * torch.randn(n, 2, generator=generator)
 
 # %% ../nbs/00_diffusion.ipynb #d6bb5907
 def q_posterior(s:DiffusionSchedule, # the noise schedule
@@ -143,16 +154,6 @@ def step_embedding(n:torch.Tensor, # (B,) diffusion steps
     return torch.stack([arg.sin(), arg.cos()], -1).reshape(len(n), d)
 
 # %% ../nbs/00_diffusion.ipynb #fd5328ef
-def ring_data(n:int=2000, # points
-              k:int=8, # blobs, evenly spaced on a ring of radius 2
-              std:float=0.08, # blob width
-              generator:torch.Generator|None=None, # draws the blobs and the points (default: the global RNG)
-             ) -> torch.Tensor:
-    "A 2-D point cloud: `k` Gaussian blobs on a ring of radius 2."
-    c = torch.randint(0, k, (n,), generator=generator)
-    ang = 2 * math.pi * c / k
-    return 2 * torch.stack([ang.cos(), ang.sin()], 1) + std * torch.randn(n, 2, generator=generator)
-
 class ToyDenoiser(nn.Module):
     "A small MLP f_θ(hⁿ, n) that predicts h⁰ from a 2-D noised point and its step embedding."
     def __init__(self, N:int, # number of diffusion steps

@@ -13,7 +13,8 @@ from .diffusion import DiffusionSchedule, q_sample
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'alpha_bar_from_beta', 'beta_from_alpha_bar', 'sqrt_alpha_bar', 'sqrt_beta', 'cosine_beta', 'linear_beta',
-           'make_schedule', 'plot_schedules', 'schedule_explorer']
+           'make_schedule', 'plot_schedules', 'explorer_points', 'noised_target', 'draw_items', 'schedule_explorer',
+           'plot_noising_grid']
 
 # %% ../nbs/01_schedules.ipynb #5cdcf586
 def alpha_bar_from_beta(beta:torch.Tensor, # β₁..β_N, a 1-D tensor or sequence
@@ -95,6 +96,32 @@ def _nearest_is_target(E:torch.Tensor, hn:torch.Tensor, target:int) -> float:
     "Fraction of noised copies whose nearest embedding is the target's."
     return (torch.cdist(hn, E).argmin(1) == target).double().mean().item()
 
+def explorer_points(n_items:int=12, # item embeddings drawn
+                    n_draws:int=200, # noised copies of the target
+                    seed:int=0, # seeds the embeddings and the noise
+                   ) -> tuple:
+    "(E, eps, target): 2-D item embeddings, one fixed noise draw per copy, and the target's row (0)."
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(n_items, 2, generator=g, dtype=torch.float64), torch.randn(n_draws, 2, generator=g, dtype=torch.float64), 0
+
+def noised_target(sch:DiffusionSchedule, # the noise schedule
+                  E:torch.Tensor, # (n_items, 2) item embeddings
+                  eps:torch.Tensor, # (n_draws, 2) the noise, one row per copy
+                  target:int, # the row of E that is noised
+                  n:int, # the diffusion step
+                 ) -> tuple:
+    "(hⁿ, hit rate): the target's noised copies at step n, and how often a copy's nearest item is still the target."
+    hn = q_sample(sch, E[target].expand(len(eps), 2), n, noise=eps)  # Eq. (2)
+    return hn, _nearest_is_target(E, hn, target)
+
+def draw_items(ax, # a matplotlib axes
+               E:torch.Tensor, # (n_items, 2) item embeddings
+               target:int, # the target's row, drawn as a red star
+              ):
+    "The items (grey) and the target (red star, drawn on top of the copies) on `ax`, at the explorer's scale."
+    ax.scatter(E[:, 0], E[:, 1], c='grey', s=30); ax.scatter(E[target, 0], E[target, 1], c='C3', marker='*', s=200, zorder=3)
+    ax.set(xlim=(-3.5, 3.5), ylim=(-3.5, 3.5), aspect='equal')
+
 def schedule_explorer(name:str='sqrt', # initial schedule: a name from `SCHEDULES`
                       N:int=1000, # initial number of diffusion steps
                       n:int=100, # initial diffusion step shown
@@ -105,16 +132,15 @@ def schedule_explorer(name:str='sqrt', # initial schedule: a name from `SCHEDULE
     "Sliders for schedule, N and n with a live figure; returns the widgets, figure handles and `update`."
     import ipywidgets as widgets  # imported here: the library itself (training, a GPU box) needs no notebook stack
     from IPython.display import Image, display
-    g = torch.Generator().manual_seed(seed)
-    E, eps, target = torch.randn(n_items, 2, generator=g, dtype=torch.float64), torch.randn(n_draws, 2, generator=g, dtype=torch.float64), 0
+    E, eps, target = explorer_points(n_items, n_draws, seed)
     w_name = widgets.Dropdown(options=list(SCHEDULES), value=name, description='schedule')
     w_N = widgets.IntSlider(value=N, min=10, max=2000, step=10, description='N', continuous_update=False)
     w_n = widgets.IntSlider(value=min(n, N), min=1, max=N, description='n')
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4)); plt.close(fig)
     curve, = a1.plot([], []); marker, = a1.plot([], [], 'o', color='C3')
     a1.set(xlabel='n', ylabel='ᾱₙ', ylim=(0, 1.02))
-    a2.scatter(E[:, 0], E[:, 1], c='grey', s=30); a2.scatter(E[target, 0], E[target, 1], c='C3', marker='*', s=200)
-    noised = a2.scatter(eps[:, 0], eps[:, 1], s=6, c='C0', alpha=.5); a2.set(xlim=(-3.5, 3.5), ylim=(-3.5, 3.5), aspect='equal')
+    draw_items(a2, E, target)
+    noised = a2.scatter(eps[:, 0], eps[:, 1], s=6, c='C0', alpha=.5)
     out, ex = widgets.Output(), SimpleNamespace()
     def update(*_):
         w_n.max = w_N.value
@@ -122,8 +148,8 @@ def schedule_explorer(name:str='sqrt', # initial schedule: a name from `SCHEDULE
         ab = sch.alpha_bar
         curve.set_data(torch.arange(1, sch.N + 1).numpy(), ab[1:].numpy()); a1.set_xlim(0, sch.N)
         marker.set_data([k], [ab[k].item()])
-        hn = q_sample(sch, E[target].expand(n_draws, 2), k, noise=eps)  # Eq. (2)
-        noised.set_offsets(hn.numpy()); ex.hit_rate = _nearest_is_target(E, hn, target)
+        hn, ex.hit_rate = noised_target(sch, E, eps, target, k)  # Eq. (2)
+        noised.set_offsets(hn.numpy())
         a1.set_title(f'{w_name.value}: ᾱ_{k} = {ab[k].item():.3f}')
         a2.set_title(f'n = {k}: nearest item is the target for {ex.hit_rate:.0%} of copies')
         buf = io.BytesIO(); fig.savefig(buf, format='png', dpi=80)  # a PNG whatever the matplotlib backend (Agg, inline, ...)
@@ -133,3 +159,27 @@ def schedule_explorer(name:str='sqrt', # initial schedule: a name from `SCHEDULE
     ex.__dict__.update(box=widgets.VBox([widgets.HBox([w_name, w_N, w_n]), out]), name=w_name, N=w_N, n=w_n,
                        fig=fig, curve=curve, marker=marker, noised=noised, update=update, E=E, eps=eps, target=target)
     return ex
+
+# %% ../nbs/01_schedules.ipynb #be4881b1
+def plot_noising_grid(names=('sqrt', 'cosine', 'linear'), # schedules, one row each, from `SCHEDULES`
+                      ns=(10, 100, 500, 1000), # diffusion steps, one column each
+                      N:int=1000, # number of diffusion steps
+                      n_items:int=12, # item embeddings drawn (as in `schedule_explorer`)
+                      n_draws:int=200, # noised copies of the target
+                      seed:int=0, # seeds the embeddings and the noise
+                     ):
+    "The explorer's right panel for each schedule (rows) and step n (columns), as one static figure; returns it."
+    if max(ns) > N: raise ValueError(f"steps {list(ns)}: every n must be <= N={N}")
+    E, eps, target = explorer_points(n_items, n_draws, seed)
+    fig, axs = plt.subplots(len(names), len(ns), figsize=(3.1 * len(ns), 3.2 * len(names)), squeeze=False)
+    for name, row in zip(names, axs):
+        sch = make_schedule(name, N)
+        for k, ax in zip(ns, row):
+            hn, hit = noised_target(sch, E, eps, target, k)
+            draw_items(ax, E, target); ax.scatter(hn[:, 0], hn[:, 1], s=6, c='C0', alpha=.5)
+            ax.set_title(f'{name}, n = {k}: ᾱₙ = {sch.alpha_bar[k].item():.3f}\nnearest item = target: {hit:.0%}', fontsize=9)
+        row[0].set_ylabel('coordinate 2')
+    for ax in axs[-1]: ax.set_xlabel('coordinate 1')
+    fig.suptitle(f'Noised copies of the target (blue) among the items (grey; the target is the red star), N = {N}')
+    fig.tight_layout()
+    return fig
