@@ -48,7 +48,7 @@ class Settings:
 # %% ../nbs/02_diffrec.ipynb #21749a5c
 @dataclass
 class Variant:
-    "Switches away from the paper's DiffRec, for the experiments (`research/`); every default is the paper's."
+    "Switches away from the paper's DiffRec, for the experiments (`research/`); every default is the paper's but `loss_scale` (DDPM's mean)."
     noise_last: int = 1        # Figure 5: noise the last K items; 1 = the target only (the paper), 0 = the whole sequence
     pos_emb: bool = True       # Figure 4: the learnable position embedding y_t (the paper: on)
     step_emb: bool = True      # Figure 4: the sinusoidal diffusion-step embedding z_n (the paper: on)
