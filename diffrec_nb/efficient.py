@@ -150,11 +150,13 @@ def infer_chain(self:DiffRec, rows:torch.Tensor, # (B, T) inference rows ending 
                ) -> torch.Tensor:
     "Algorithm 2: item probabilities from the full reverse chain, (B, n_items+2)."
     s, g = self.schedule, torch.Generator(rows.device).manual_seed(seed)
-    h0 = self.embed(rows)
-    hT = q_sample(s, h0[:, -1], s.N, generator=g)                          # Alg. 2, line 4: h_T^N (Eq. 7)
-    for n in range(s.N, 1, -1):
+    h0 = self.embed(rows)                                                  # Alg. 2, line 3 (Eq. 6)
+    hT = q_sample(s, h0[:, -1], s.N, generator=g)                          # lines 2, 4: eps and h_T^N (Eq. 7), drawn once
+                                                                           #   (printed inside the loop: it would restart the chain)
+    for n in range(s.N, 1, -1):                                            # line 1
         f = self.denoise(rows, hT, torch.full((len(rows),), n, device=rows.device), generator=g)  # f_theta(h_T^n, n)
-        hT = p_sample(s, f, hT, n, self.cfg.variant.var, generator=g)              # lines 5-6: mu_theta, then Eq. (4)
+        hT = p_sample(s, f, hT, n, self.cfg.variant.var, generator=g)      # lines 5-6: mu_theta with alpha_bar where line 5
+                                                                           #   prints alpha (Eq. 10-11), then Eq. (4)
     f = self.denoise(rows, hT, torch.ones(len(rows), dtype=torch.long, device=rows.device), generator=g)  # line 8
     return F.softmax(ranking_logits(self, f), -1)                         # line 9: Eq. (8)
 
