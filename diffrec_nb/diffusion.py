@@ -93,7 +93,7 @@ def p_mean_variance(s:DiffusionSchedule, # the noise schedule
                     var:str='beta', # 'beta' (Σ = βₙI, the paper) or 'beta_tilde' (Σ = β̃ₙI)
                    ) -> tuple:
     "Mean and variance of p_θ(hⁿ⁻¹ | hⁿ) from a predicted h⁰."
-    # Eq. (10)-(11): mu_theta is the posterior mean of Eq. (3) with f_theta in place of h^0
+    # mu_theta (Section 4.3, after Eq. 10): the posterior mean of Eq. (3) with f_theta in place of h^0
     mean, beta_tilde = q_posterior(s, h0_pred, hn, n)
     if var not in ('beta', 'beta_tilde'): raise ValueError(f"var={var!r}: expected 'beta' or 'beta_tilde'")
     return mean, (_at(s.beta, n, hn) if var == 'beta' else beta_tilde)  # Eq. (4): Sigma_theta = beta_n I

@@ -13,18 +13,8 @@ from .data import Split, inference_rows, training_samples, trim_padding
 from .metrics import DenseScorer, evaluate_scorer, batch_ranks, full_ranks, rank_metrics, eval_side
 
 # %% auto #0
-__all__ = ['draw_index', 'ImportanceSampler', 'sampler_for', 'train_step', 'model_ranks', 'evaluate_model', 'fit_small',
+__all__ = ['ImportanceSampler', 'draw_index', 'sampler_for', 'train_step', 'model_ranks', 'evaluate_model', 'fit_small',
            'step_diagnostics']
-
-# %% ../nbs/03_efficient.ipynb #6154e5ab
-def draw_index(p:torch.Tensor, # (K,) probabilities (need not sum to one)
-               B:int, # draws
-               generator:torch.Generator|None=None, # draws the uniforms that are inverted (on `p`'s device)
-              ) -> torch.Tensor:
-    "B indices drawn with replacement from p by inverting its cumulative sum; pure tensor ops, no host sync."
-    c = p.cumsum(0)
-    u = torch.rand(B, generator=generator, device=p.device, dtype=p.dtype) * c[-1]
-    return torch.searchsorted(c, u, right=True).clamp_(max=len(p) - 1)  # bins of zero width are never hit
 
 # %% ../nbs/03_efficient.ipynb #e497185d
 class ImportanceSampler:
@@ -93,6 +83,16 @@ class ImportanceSampler:
                        ):
         "Restore what `state_dict` returned."
         self.losses, self.count = d['losses'].clone(), d['count'].clone()
+
+# %% ../nbs/03_efficient.ipynb #6154e5ab
+def draw_index(p:torch.Tensor, # (K,) probabilities (need not sum to one)
+               B:int, # draws
+               generator:torch.Generator|None=None, # draws the uniforms that are inverted (on `p`'s device)
+              ) -> torch.Tensor:
+    "B indices drawn with replacement from p by inverting its cumulative sum; pure tensor ops, no host sync."
+    c = p.cumsum(0)
+    u = torch.rand(B, generator=generator, device=p.device, dtype=p.dtype) * c[-1]
+    return torch.searchsorted(c, u, right=True).clamp_(max=len(p) - 1)  # bins of zero width are never hit
 
 # %% ../nbs/03_efficient.ipynb #68402f52
 def sampler_for(cfg:DiffRecConfig, # a DiffRec config: its `N`, `history`, `uniform_prob` and the variant's `step_sampling` and `n_min_frac`

@@ -155,13 +155,26 @@ def _poprec_scorer(split:Split, which:str, counts:str) -> DenseScorer:
     hist = split.train if counts == 'train' else split.valid_hist if which == 'valid' else split.test_hist
     return PopRec(split.n_items).fit(hist).scorer(len(split.test_hist))
 
+def _shared_row_ranks(s:torch.Tensor, targets:torch.Tensor, n_items:int, tie:str) -> torch.Tensor:
+    "`full_ranks` when every user has the same scores `s` (n_items+2,) and nothing is excluded: the items ranked once, looked up."
+    real = s[1:n_items + 1]
+    asc = real.sort().values
+    ahead = n_items - torch.searchsorted(asc, real, right=True)                # items scored strictly higher
+    if tie == 'id': rank = torch.empty(n_items, dtype=torch.long).scatter_(   # and, among the ties, those of lower id:
+        0, torch.sort(-real, stable=True).indices, torch.arange(n_items))      #   the position in a stable descending sort
+    elif tie == 'pessimistic': rank = n_items - torch.searchsorted(asc, real) - 1  # every tie ahead, the target itself not
+    else: rank = ahead
+    return rank[torch.as_tensor(targets, dtype=torch.long) - 1]
+
 def poprec_metrics(split:Split, # a leave-one-out split
                    which:str='test', # 'valid' or 'test' targets
                    counts:str='visible', # 'visible': every interaction before the target; 'train': the training part only
-                   **kwargs, # options of `evaluate_scorer` (exclude_history, tie, ks)
+                   exclude_history:bool=False, # drop each user's history items from the ranking
+                   tie:str='id', # tie rule: 'id', 'optimistic' or 'pessimistic'
+                   ks=(5, 10, 20), # cut-offs K
                   ) -> dict:
     "Fit PopRec on the chosen histories and evaluate it on the validation or test targets."
-    return evaluate_scorer(_poprec_scorer(split, which, counts), split, which, **kwargs)
+    return rank_metrics(poprec_ranks(split, which, counts, exclude_history, tie), ks)
 
 def poprec_ranks(split:Split, # a leave-one-out split
                  which:str='test', # 'valid' or 'test' targets
@@ -171,7 +184,10 @@ def poprec_ranks(split:Split, # a leave-one-out split
                 ) -> torch.Tensor:
     "Each user's 0-based target rank under PopRec (as `poprec_metrics` ranks them)."
     hist, tgt = eval_side(split, which)
-    return full_ranks(_poprec_scorer(split, which, counts), tgt, split.n_items, exclude=hist if exclude_history else None, tie=tie)
+    sc = _poprec_scorer(split, which, counts)
+    if exclude_history: return full_ranks(sc, tgt, split.n_items, exclude=hist, tie=tie)
+    if tie not in TIE_RULES: raise ValueError(f"tie={tie!r}: expected one of {TIE_RULES}")
+    return _shared_row_ranks(sc.scores[0], tgt, split.n_items, tie)  # one score row for all: no users x items ranking
 
 # %% ../nbs/06_metrics.ipynb #e21fe505
 def collect_scores(batches, # (indices, (len(indices), n_tokens) scores) pairs
@@ -260,12 +276,13 @@ PAPER_POPREC = pd.DataFrame(  # Table 2, PopRec column (for comparison only)
 def poprec_table(names=('beauty', 'toys', 'ml-1m'), # datasets to evaluate, if their files are present
                  data_dir=None, # where the files are (None: `get_data_dir()`)
                 ) -> pd.DataFrame:
-    "PopRec test metrics on each available dataset under protocols A and B, beside the paper's row."
+    "PopRec test metrics on each available dataset under protocols A, B and the default (`train`'s), beside the paper's row."
     rows = {}
     for n in names:
         try: sp = leave_one_out(load_dataset(n, data_dir))
         except FileNotFoundError: continue
         rows[(n, 'A: train counts, history kept')] = poprec_metrics(sp, counts='train')
         rows[(n, 'B: visible counts, history excluded')] = poprec_metrics(sp, exclude_history=True)
+        rows[(n, 'default: visible counts, history kept')] = rank_metrics(poprec_ranks(sp, 'test'))  # as `train` runs PopRec
         rows[(n, 'paper')] = PAPER_POPREC.loc[n].to_dict()
     return pd.DataFrame.from_dict(rows, orient='index')

@@ -300,13 +300,6 @@ class DiffRec(Recommender):
         "f_θ(hⁿ_T, n) for rows whose last position holds hT: the predicted clean representation, (B, d)."
         return self.dsr(torch.cat([self.embed(rows)[:, :-1], hT[:, None]], 1), n, rows)
 
-# %% ../nbs/02_diffrec.ipynb #277a52dd
-def ranking_logits(model, # DiffRec or SASRec: anything with `logits(h)`
-                   h:torch.Tensor, # (..., d) representations, any float dtype
-                  ) -> torch.Tensor:
-    "`model.logits(h)` computed in float32 even inside an autocast region, so that a full ranking has no bf16 ties."
-    with torch.autocast(h.device.type, enabled=False): return model.logits(h.float())
-
 # %% ../nbs/02_diffrec.ipynb #48cf5ace
 @patch
 def loss(self:DiffRec, x:torch.Tensor, # (B, T) training rows, target at position T
@@ -331,3 +324,10 @@ def loss(self:DiffRec, x:torch.Tensor, # (B, T) training rows, target at positio
     if v.loss_scale == 'sum': w = w * self.cfg.N                             # Eq. (18): 1/p_n (the sampler gives 1/(N p_n))
     avg = (lambda t: t.mean()) if batch_totals is None else (lambda t: t.sum() / batch_totals[0])  # over the rows of the batch
     return dict(loss=v.mse_weight * avg(w * mse) + avg(rec), mse=mse.detach(), rec=rec.detach(), f=f)
+
+# %% ../nbs/02_diffrec.ipynb #277a52dd
+def ranking_logits(model, # DiffRec or SASRec: anything with `logits(h)`
+                   h:torch.Tensor, # (..., d) representations, any float dtype
+                  ) -> torch.Tensor:
+    "`model.logits(h)` computed in float32 even inside an autocast region, so that a full ranking has no bf16 ties."
+    with torch.autocast(h.device.type, enabled=False): return model.logits(h.float())
