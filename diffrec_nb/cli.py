@@ -4,14 +4,15 @@
 
 # %% ../nbs/research/16_cli.ipynb #ba559875
 from __future__ import annotations
-import argparse, dataclasses, inspect, io, json, shlex, sys, textwrap, tokenize
+import argparse, dataclasses, inspect, io, json, shlex, sys, textwrap, tokenize, warnings
 from pathlib import Path
 import pandas as pd, torch
 from .data import DATASETS, DataError, get_data_dir, leave_one_out, load_dataset, table1
-from .data_io import SOURCES, convert_interactions, prepare, raw_ids
+from .data_io import SOURCES, convert_interactions, map_paths, prepare, raw_ids
 from .model import DiffRecConfig, Variant
 from .sasrec import SASRecConfig
-from .train import MODELS, RunConfig, compare_runs, evaluate_run, load_checkpoint, load_run, run_ranks, subset_users, train, _dense_rows, _eval_kwargs, _finished, _same_users
+from .train import (MODELS, RunConfig, RunNote, check_runs, compare_runs, evaluate_run, load_checkpoint, load_run, resolve_device,
+                              run_ranks, subset_users, train, _check_run, _dense_rows, _eval_kwargs, _finished, _same_users)
 from .metrics import per_user
 from .stats import paired_tests, seed_test
 from .analysis import movie_table
@@ -63,10 +64,11 @@ def _add_dataclass_flags(p:argparse.ArgumentParser, # the (sub)parser that gets 
                         ):
     "Add one `--flag` per field of the dataclasses, with its comment as help (defaults None: only given flags override a config)."
     name, values = preset
+    docs = {c: field_docs(c) for c in {c for fields in _flag_groups(classes, skip).values() for _, c in fields}}  # each class's source read once
     for title, fields in _flag_groups(classes, skip).items():
-        g, docs = p.add_argument_group(title), {}
+        g = p.add_argument_group(title)
         for f, cls in fields:
-            docs.setdefault(cls, field_docs(cls)); flag = '--' + f.name.replace('_', '-')
+            flag = '--' + f.name.replace('_', '-')
             if f.name in values and values[f.name] != f.default:  # the default preset changes it: say both values
                 hlp = docs[cls][f.name] + f" (default: {values[f.name]!r}, from the '{name}' preset; {cls.__name__}'s own: {f.default!r})"
             else: hlp = docs[cls][f.name] + ('' if '(default' in docs[cls][f.name] else f' (default: {f.default!r})')
@@ -112,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     st = sub.add_parser('stats', help='Table 1: dataset statistics')
     st.add_argument('names', nargs='*', default=['beauty', 'toys', 'ml-1m'], help='datasets or S3-Rec files (default: beauty toys ml-1m; missing ones are left out)')
     st.add_argument('--data-dir', help='data directory (default: $DIFFREC_DATA, then ./datasets)')
+    st.add_argument('--short', choices=['error', 'drop'], default='error', help="users with fewer than 3 items: an error (default), or 'drop' them with a note")
     tr = sub.add_parser('train', help='train and evaluate a model, print a metrics table',
                         description=f"datasets: {sorted(DATASETS)} or a path; models: {[*MODELS, 'poprec']}")
     tr.add_argument('--preset', choices=list(PRESETS), default=DEFAULT_PRESET,
@@ -120,15 +123,20 @@ def _parser() -> argparse.ArgumentParser:
                          "written), 'small' (dense, a minute on a CPU) or 'paper-small'; the defaults below are the 'dense' "
                          "preset's, and any flag given overrides the preset")
     _add_dataclass_flags(tr, [RunConfig, DiffRecConfig, SASRecConfig], preset=(DEFAULT_PRESET, PRESETS[DEFAULT_PRESET]))
+    tr.add_argument('--allow-changed-data', action='store_true', help="resume a run although the data differ from those it was trained on "
+                    "(its data.json, which is then rewritten)")
     for name, hlp in (('evaluate', 'evaluate the best checkpoint of a run'), ('recommend', 'top-k items for users of a run')):
         q = sub.add_parser(name, help=hlp); q.add_argument('--run', required=True, help='the run folder (RunConfig.out_dir)')
         q.add_argument('--data-dir', help='data directory (default: the one the run used)')
         q.add_argument('--method', choices=['one_step', 'chain'], help="DiffRec's inference: 'one_step' (Algorithm 3) or 'chain' (Algorithm 2) (default: the run's own)")
         q.add_argument('--checkpoint', choices=['best', 'last'], default='best',
                        help="'best' (the epoch selected on validation, default) or 'last' (the last epoch trained)")
+        q.add_argument('--allow-changed-data', action='store_true', help="go on although the data differ from those the run was trained on "
+                       "(its data.json): the numbers are then not the run's own")
         if name == 'recommend':
             who = q.add_mutually_exclusive_group(required=True)
-            who.add_argument('--user', nargs='+', help="user ids as in the dataset file; for a log made with `convert`, the log's own user ids")
+            who.add_argument('--user', nargs='+', help="user ids: as in the dataset file, or, for a log made with `convert`, the log's own ids "
+                                                      "(a value that is both is taken as the log's, with a note)")
             who.add_argument('--history', type=int, nargs='+', help="item ids, oldest first: recommend after this history instead of a user's")
             q.add_argument('--k', type=int, default=10, help='items to recommend for each user or history (default: 10)')
     cp = sub.add_parser('compare', help='is run B better than run A? a paired test over the same users (and over seeds)',
@@ -145,8 +153,10 @@ def _parser() -> argparse.ArgumentParser:
                     'adds an exact permutation test over all runs of the two models (stats.seed_test) and the paired test '
                     'of every pairing of runs')
     cp.add_argument('--more-b', nargs='+', default=[], metavar='RUN', help="further runs of B's model, as --more-a")
+    cp.add_argument('--allow-changed-data', action='store_true', help="compare runs although their data.json records differ, or "
+                    "(for runs made before ranks.pt) although the data changed since training")
     e = sub.add_parser('experiments', help='run a grid of experiments in resumable chunks, appending to the results store: diffrec_nb/results/GRID.csv in a checkout, else ./results or $DIFFREC_RESULTS')
-    e.add_argument('grid', help="the grid: a key of experiments.GRIDS or analysis.FIGURE_GRIDS, e.g. table2-cpu")
+    e.add_argument('grid', help="the grid: a key of experiments.GRIDS (a TOML file in diffrec_nb/grids), e.g. table2-cpu")
     e.add_argument('--minutes', type=float, default=0, help='stop after this long; rerun to continue')
     e.add_argument('--data-dir', help='data directory (default: $DIFFREC_DATA, then ./datasets)')
     e.add_argument('--device', default='auto', help="'auto' (CUDA when present), 'cpu' or 'cuda' (default: auto)")
@@ -168,17 +178,15 @@ def item_titles(data_dir=None, # where the ML-1M files are (None: `get_data_dir(
 # %% ../nbs/research/16_cli.ipynb #97a5fa65
 def _recommend(args) -> str:
     "Top-k lines for the requested users, or for one history given as item ids."
-    model, run, data = load_run(args.run, args.data_dir, args.checkpoint)
+    model, run, data = load_run(args.run, args.data_dir, args.checkpoint, args.allow_changed_data)
     titles, raw_users = _labels(run)
     if args.history:
         bad = [i for i in args.history if not 1 <= i <= data.n_items]
         if bad: raise ValueError(f"--history: item ids {bad} are not in 1..{data.n_items}, the items of {data.name}")
         hist, heads = [args.history], ['history']
     else:
-        ids = _user_ids(args.user, raw_users)
+        ids = _user_ids(args.user, data, raw_users, map_paths(run.data)[1].name if raw_users else '')
         pos = {u: i for i, u in enumerate(data.users)}
-        missing = [v for v, u in zip(args.user, ids) if u not in pos]
-        if missing: raise ValueError(f"--user: {missing} not in {data.name}")
         hist, heads = [data.seqs[pos[u]] for u in ids], [f"user {u}" + (f' ({raw_users[u]})' if u in raw_users else '') for u in ids]
     kw = _eval_kwargs(run, model) | ({'method': args.method} if args.method else {})
     top = model.recommend(hist, args.k, **kw).tolist()
@@ -190,14 +198,28 @@ def _labels(run) -> tuple:
     if run.data in DATASETS or not Path(run.data).is_file(): return {}, {}
     return {i: f'({r})' for i, r in raw_ids(run.data).items()}, raw_ids(run.data, 'user')
 
-def _user_ids(values:list, raw_users:dict) -> list:
-    "The dataset's user ids for the `--user` values: through the converted log's user map when there is one, else as integers."
-    if raw_users:
-        back = {r: u for u, r in raw_users.items()}
-        return [back.get(v, v) for v in values]  # a value that is no raw id stays as it is, and is reported as missing
-    bad = [v for v in values if not v.lstrip('-').isdigit()]
-    if bad: raise ValueError(f"--user: {bad} are not user ids (integers, as in the dataset file)")
-    return [int(v) for v in values]
+def _user_ids(values:list, # the --user values, as typed
+              data, # the run's users (`Sequences`)
+              raw_users:dict, # the file's user id -> the log's own id, for a log made with `convert` ({} otherwise)
+              map_name:str='', # the user map's file name, for messages
+             ) -> list:
+    "The file's user ids for the `--user` values: a converted log's own id first, else the file's id; a note when a value is both."
+    known, back = set(data.users), {r: u for u, r in raw_users.items()}
+    ids, missing = [], []
+    for v in values:
+        raw = back.get(v) if back.get(v) in known else None           # the log's own id
+        own = int(v) if v.isdigit() and int(v) in known else None     # the file's id
+        if raw is not None and own is not None and raw != own:
+            warnings.warn(f"--user {v}: taken as the log's user {v!r} (user {raw} in {data.name}); the file's user {v} is the log's "
+                          f"{raw_users.get(own, '?')!r}: give that id to ask for it", RunNote)
+        if raw is None and own is None: missing.append(v)
+        ids.append(raw if raw is not None else own)
+    if not missing: return ids
+    if not raw_users and not all(v.lstrip('-').isdigit() for v in missing):
+        raise ValueError(f"--user: {[v for v in missing if not v.lstrip('-').isdigit()]} are not user ids (integers, as in the dataset file)")
+    eg = ', '.join(map(str, data.users[:2]))
+    raise ValueError(f"--user: {missing} not in {data.name}: " + (f"neither a user id of the log ({map_name}, e.g. {raw_users.get(data.users[0], '?')!r}) "
+                     f"nor one of the file (e.g. {eg})" if raw_users else f"no such user id in the file (e.g. {eg})"))
 
 def compare_text(res:dict, # from `train.compare_runs` or `stats.paired_test`
                  a:str='A', # name of the baseline run
@@ -214,23 +236,24 @@ def compare_text(res:dict, # from `train.compare_runs` or `stats.paired_test`
                       f"users: B better {res['B_better']}, A better {res['A_better']}, the same {res['same']}",
                       reading])
 
-def _runs_ranks(runs:list, which:str='test', data_dir:str|None=None) -> dict:
-    "Each run folder's (as str) `which` ranks, refusing runs that ranked other users than the first."
-    ranks, first = {}, None
-    for r in dict.fromkeys(map(str, runs)):
-        ranks[r], targets = run_ranks(r, which, data_dir)
-        first = first or (r, targets)
-        _same_users(*first, r, targets, which)
-    return ranks
+def _runs_ranks(runs:list, which:str='test', data_dir:str|None=None, allow_changed_data:bool=False) -> dict:
+    "Each run folder's (as str) `which` ranks, refusing a folder given twice, one run made twice, runs on other users or data."
+    runs = [str(r) for r in runs]
+    check_runs(runs)  # a folder given twice: refused before anything is scored
+    got = [run_ranks(r, which, data_dir, allow_changed_data=allow_changed_data) for r in runs]
+    for r, (_, targets) in zip(runs[1:], got[1:]): _same_users(runs[0], got[0][1], r, targets, which)
+    check_runs(runs, [g[0] for g in got], allow_changed_data)
+    return {r: g[0] for r, g in zip(runs, got)}
 
 def seeds_compare(runs_a:list, # run folders of model A (one per seed)
                   runs_b:list, # run folders of model B, all on the same users as A's
                   metric:str='NDCG@10', # 'NDCG@K' or 'HR@K'
                   which:str='test', # 'valid' or 'test'
                   data_dir:str|None=None, # where the datasets are (None: `get_data_dir()`)
+                  allow_changed_data:bool=False, # compare runs whose data.json records differ
                  ) -> dict:
     "`stats.seed_test` over run folders: each run's `metric` from its stored ranks, A's runs against B's."
-    ranks = _runs_ranks([*runs_a, *runs_b], which, data_dir)
+    ranks = _runs_ranks([*runs_a, *runs_b], which, data_dir, allow_changed_data)
     scores = [per_user(ranks[str(r)], metric).mean().item() for r in [*runs_a, *runs_b]]
     return {**seed_test(scores[:len(runs_a)], scores[len(runs_a):]), 'metric': metric, 'scores_a': scores[:len(runs_a)],
             'scores_b': scores[len(runs_a):]}
@@ -257,9 +280,10 @@ def pairings_compare(runs_a:list, # run folders of model A (one per seed)
                      which:str='test', # 'valid' or 'test'
                      n_boot:int=10_000, # bootstrap resamples and sign flips, each
                      data_dir:str|None=None, # where the datasets are (None: `get_data_dir()`)
+                     allow_changed_data:bool=False, # compare runs whose data.json records differ
                     ) -> pd.DataFrame:
     "The paired test of every run of B against every run of A, and of every two runs of one model (one set of draws)."
-    ranks = _runs_ranks([*runs_a, *runs_b], which, data_dir)
+    ranks = _runs_ranks([*runs_a, *runs_b], which, data_dir, allow_changed_data)
     a, b = [str(r) for r in runs_a], [str(r) for r in runs_b]
     pairs = ([('B vs A', x, y) for y in b for x in a] + [('A vs A', x, y) for i, x in enumerate(a) for y in a[i + 1:]]
              + [('B vs B', x, y) for i, x in enumerate(b) for y in b[i + 1:]])   # (kind, baseline, run compared with it)
@@ -293,11 +317,13 @@ def _compare(args) -> str:
     "The `compare` output: the paired test of run B against run A, then, with further runs of both, the tests over seeds and pairings."
     if bool(args.more_a) != bool(args.more_b):
         raise ValueError("--more-a and --more-b: give further runs of both models (a test over seeds needs at least 2 runs of each)")
-    text = compare_text(compare_runs(args.run_a, args.run_b, args.metric, args.which, args.n_boot, args.data_dir), args.run_a, args.run_b)
+    runs_a, runs_b, allow = [args.run_a, *args.more_a], [args.run_b, *args.more_b], args.allow_changed_data
+    check_runs([*runs_a, *runs_b])  # a folder given twice, anywhere: refused before anything is scored
+    text = compare_text(compare_runs(args.run_a, args.run_b, args.metric, args.which, args.n_boot, args.data_dir, allow_changed_data=allow),
+                        args.run_a, args.run_b)
     if not args.more_a: return text
-    runs_a, runs_b = [args.run_a, *args.more_a], [args.run_b, *args.more_b]
-    res = seeds_compare(runs_a, runs_b, args.metric, args.which, args.data_dir)
-    pairs = pairings_compare(runs_a, runs_b, args.metric, args.which, args.n_boot, args.data_dir)
+    res = seeds_compare(runs_a, runs_b, args.metric, args.which, args.data_dir, allow)
+    pairs = pairings_compare(runs_a, runs_b, args.metric, args.which, args.n_boot, args.data_dir, allow)
     return text + '\n\n' + seeds_text(res) + '\n\n' + pairings_text(pairs, args.metric)
 
 def _settings_line(cfg, # a DiffRecConfig or SASRecConfig
@@ -344,17 +370,18 @@ def _train(args) -> pd.DataFrame:
     if run.cuda_graph and run.model == 'diffrec' and cfg.variant.targets != 'last':
         raise ValueError(f"--cuda-graph records only the paper's DiffRec (one target per row, targets='last'); this run has "
                          f"targets={cfg.variant.targets!r} (preset '{args.preset}'), every position a target: use --preset paper")
+    _check_run(run, cfg, resolve_device(run.device))  # bad settings: refused before the notes below read the data
     if cfg is not None: print(_settings_line(cfg), flush=True)  # before the progress bars: what is being trained
     if note := _coverage_note(run, cfg): print(note, flush=True)
     if cfg is not None and (note := _resume_note(run, cfg)): print(note, flush=True)
-    res = train(run, cfg)
+    res = train(run, cfg, args.allow_changed_data)
     if not res.get('finished', True): return pd.DataFrame({'stopped': [f"after {res['epochs_run']} epochs (max_minutes); rerun to continue"]})
     return pd.DataFrame({'valid': res['valid'], 'test': res['test']}).T
 
 # %% ../nbs/research/16_cli.ipynb #45e034b1
 def _stats(args) -> str:
     "Table 1 of the datasets found; an error naming the files and folder when none is."
-    t = table1(args.names, args.data_dir)
+    t = table1(args.names, args.data_dir, args.short)
     if not len(t):
         files = [DATASETS.get(n, n) for n in args.names]
         raise DataError(f"no dataset found: {', '.join(files)} not in {get_data_dir(args.data_dir)} (set $DIFFREC_DATA or "
@@ -366,6 +393,15 @@ def main(argv:list|None=None, # the arguments (None: the command line)
         ) -> int:
     "Entry point of the `diffrec_nb` console script."
     args = _parser().parse_args(argv)
+    with warnings.catch_warnings():  # warnings (a run without data.json, users dropped, ...) as one-line notes, each once
+        warnings.simplefilter('always', UserWarning); shown = set()
+        def note(message, *a, **kw):
+            if str(message) not in shown: shown.add(str(message)); print(f"diffrec_nb {args.cmd}: note: {message}", file=sys.stderr)
+        warnings.showwarning = note
+        return _main(args)
+
+def _main(args) -> int:
+    "Run the command `args` asks for; a one-line error and exit status 2 for bad input."
     try:
         if args.cmd == 'prepare': print(prepare(args.name, args.data_dir, force=args.force))
         elif args.cmd == 'convert':
@@ -375,15 +411,13 @@ def main(argv:list|None=None, # the arguments (None: the command line)
         elif args.cmd == 'stats': print(_stats(args))
         elif args.cmd == 'train': print(_train(args).round(4).to_string())
         elif args.cmd == 'evaluate':
-            print(pd.DataFrame(evaluate_run(args.run, args.data_dir, args.checkpoint, args.method)).T.round(4).to_string())
+            print(pd.DataFrame(evaluate_run(args.run, args.data_dir, args.checkpoint, args.method, allow_changed_data=args.allow_changed_data)).T.round(4).to_string())
         elif args.cmd == 'recommend': print(_recommend(args))
         elif args.cmd == 'compare': print(_compare(args))
         elif args.cmd == 'experiments':
             from diffrec_nb.experiments import GRIDS, run_grid
-            from diffrec_nb.analysis import FIGURE_GRIDS  # the analysis notebook's grids (figures-cpu, figures-gpu, figures-beauty-cpu)
-            if args.grid not in {**GRIDS, **FIGURE_GRIDS}: raise ValueError(f"grid {args.grid!r}: expected one of {sorted({**GRIDS, **FIGURE_GRIDS})}")
-            df = run_grid(args.grid, args.results, args.out_root, args.minutes, args.data_dir, args.device,
-                          specs=FIGURE_GRIDS.get(args.grid))
+            if args.grid not in GRIDS: raise ValueError(f"grid {args.grid!r}: expected one of {sorted(GRIDS)}")  # the figures' grids too
+            df = run_grid(args.grid, args.results, args.out_root, args.minutes, args.data_dir, args.device)
             print(df[[c for c in ('name', 'dataset', 'epochs_run', 'test_HR@10', 'test_NDCG@10') if c in df]].round(4).to_string())
         elif args.cmd == 'bench':
             from diffrec_nb.bench import benchmark, allocator_benchmark, jemalloc_env

@@ -4,16 +4,17 @@
 
 # %% ../nbs/05_data.ipynb #2175d08d
 from __future__ import annotations
-import gzip, itertools, os, tempfile, warnings
+import gzip, hashlib, itertools, os, re, tempfile, time, warnings, zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'DATASETS', 'SAMPLE_MODES', 'PAPER_TABLE1', 'get_data_dir', 'DataError', 'Sequences', 'read_sequences',
-           'make_synthetic', 'atomic_write', 'write_sequences', 'load_dataset', 'Split', 'leave_one_out', 'pad_left',
+__all__ = ['DATA_ENV', 'DATASETS', 'OLD_TMP_AGE', 'SAMPLE_MODES', 'PAPER_TABLE1', 'MAX_ID_SLACK', 'get_data_dir', 'DataError',
+           'Sequences', 'read_sequences', 'make_synthetic', 'remove_stale_tmp', 'atomic_write_all', 'atomic_write',
+           'write_sequences', 'sequences_bytes', 'data_file', 'load_dataset', 'Split', 'leave_one_out', 'pad_left',
            'training_samples', 'trim_padding', 'length_slices', 'score_batches', 'inference_rows', 'dataset_stats',
-           'table1']
+           'table1', 'check_item_ids', 'data_fingerprint']
 
 # %% ../nbs/05_data.ipynb #95d6e8f7
 DATA_ENV = 'DIFFREC_DATA'  # environment variable naming the data directory
@@ -48,9 +49,24 @@ class Sequences:
     def n_tokens(self): return self.n_items + 2
 
 # %% ../nbs/05_data.ipynb #541b41ad
-def _open_text(path:Path):
-    "Open a plain or gzipped text file."
-    return gzip.open(path, 'rt', encoding='utf-8') if path.suffix == '.gz' else open(path, encoding='utf-8')
+def _is_gzip(path:Path) -> bool:
+    "Whether a file is gzip-compressed, told by its first two bytes rather than its name."
+    with open(path, 'rb') as f: return f.read(2) == b'\x1f\x8b'
+
+def _text_lines(path:Path):
+    "Yield (line number, text) of a plain or gzipped UTF-8 file; a bad byte or a gzip file cut short is named by file and line."
+    lineno = 0
+    try:
+        with (gzip.open if _is_gzip(path) else open)(path, 'rb') as f:
+            for lineno, raw in enumerate(f, 1):
+                try: text = raw.decode('utf-8-sig' if lineno == 1 else 'utf-8')  # line 1: a byte-order mark is skipped
+                except UnicodeDecodeError as e:
+                    raise DataError(f"{path}:{lineno}: not UTF-8 text (byte {raw[e.start:e.start + 1]!r} at byte {e.start + 1} of "
+                                    "the line); save the file as UTF-8") from None
+                yield lineno, text
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise DataError(f"{path}:{lineno + 1}: the gzip file is cut short or damaged after line {lineno} ({e}); "
+                        "copy or download it again") from None
 
 def _parse_line(line:str, path:Path, lineno:int) -> list[int]:
     "Parse one `user item item ...` line into ints, checking that every id is a positive integer."
@@ -75,16 +91,16 @@ def read_sequences(path:str|Path, # an S3-Rec file, plain or .gz
                                 f"argument or the {DATA_ENV} environment variable, or build it with `prepare`.")
     if short not in ('error', 'drop'): raise ValueError(f"short={short!r}: expected 'error' or 'drop'")
     seqs, users, seen, dropped = [], [], {}, 0
-    with _open_text(path) as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip(): continue
-            u, *items = _parse_line(line, path, lineno)
-            if u in seen: raise DataError(f"{path}:{lineno}: user {u} already appeared on line {seen[u]}")
-            seen[u] = lineno
-            if len(items) < min_len:
-                if short == 'error': raise DataError(f"{path}:{lineno}: user {u} has {len(items)} items, fewer than min_len={min_len} (pass short='drop' to skip such users)")
-                dropped += 1; continue
-            users.append(u); seqs.append(items)
+    for lineno, line in _text_lines(path):
+        if not line.strip(): continue
+        u, *items = _parse_line(line, path, lineno)
+        if u in seen: raise DataError(f"{path}:{lineno}: user {u} already appeared on line {seen[u]}")
+        seen[u] = lineno
+        if len(items) < min_len:
+            if short == 'error': raise DataError(f"{path}:{lineno}: user {u} has {len(items)} items, fewer than min_len={min_len} "
+                                                 "(pass short='drop', on the command line --short drop, to skip such users)")
+            dropped += 1; continue
+        users.append(u); seqs.append(items)
     if not seen: raise DataError(f"{path}: empty file, no user lines")
     if dropped: warnings.warn(f"{path}: dropped {dropped} users with fewer than {min_len} items")
     if not seqs: raise DataError(f"{path}: no user has at least {min_len} items")
@@ -129,42 +145,87 @@ def make_synthetic(n_users:int=2000, # number of users
     return Sequences(seqs, list(range(1, n_users + 1)), n_items, 'synthetic')
 
 # %% ../nbs/05_data.ipynb #2560939e
+_TMP = re.compile(r'\.(.+)\.(\d+)-[a-z0-9_]{8}\.tmp')  # atomic_write's temporary files: .NAME.PID-XXXXXXXX.tmp
+_OLD_TMP = re.compile(r'\.(.+)\.[a-z0-9_]{8}\.tmp')     # ... as earlier versions named them, without the process id
+OLD_TMP_AGE = 3600  # seconds after which a temporary file of the old kind counts as left behind
+
+def _alive(pid:int) -> bool:
+    "Whether process `pid` exists (on Windows, where this cannot be asked safely, always True)."
+    if os.name == 'nt': return True
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: pass  # it exists, and belongs to someone else
+    return True
+
+def remove_stale_tmp(folder:str|Path, # a folder `atomic_write` writes into
+                    ) -> list:
+    "Remove the temporary files that writes killed midway left in `folder` (their process is gone); returns their paths."
+    gone = []
+    for p in Path(folder).glob('.*.tmp'):
+        if not p.is_file(): continue
+        m = _TMP.fullmatch(p.name)
+        stale = (not _alive(int(m[2]))) if m else bool(_OLD_TMP.fullmatch(p.name)) and time.time() - p.stat().st_mtime > OLD_TMP_AGE
+        if stale: p.unlink(missing_ok=True); gone.append(p)
+    return gone
+
+def atomic_write_all(writes:dict, # file to (over)write -> function taking a binary file object and writing its content
+                    ) -> list:
+    "Write several files through temporary files and renames: none is replaced unless every one was written."
+    tmps = {}
+    try:
+        for path, write in writes.items():
+            path = Path(path)
+            if path.is_dir(): raise IsADirectoryError(f"{path}: is a folder, not a file to write")
+            path.parent.mkdir(parents=True, exist_ok=True); remove_stale_tmp(path.parent)
+            fd, tmps[path] = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.{os.getpid()}-', suffix='.tmp')
+            with os.fdopen(fd, 'wb') as f: write(f)
+            umask = os.umask(0); os.umask(umask)
+            os.chmod(tmps[path], 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
+        for path, tmp in tmps.items(): os.replace(tmp, path)
+    finally:
+        for tmp in tmps.values(): Path(tmp).unlink(missing_ok=True)  # what is left was not renamed
+    return list(tmps)
+
 def atomic_write(path:str|Path, # file to (over)write
                  write, # function taking a binary file object and writing the content
                 ) -> Path:
     "Write a file through a temporary file and a rename, so readers never see half of it."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmpname = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'wb') as f: write(f)
-        umask = os.umask(0); os.umask(umask)
-        os.chmod(tmpname, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
-        os.replace(tmpname, path)
-    except BaseException:
-        Path(tmpname).unlink(missing_ok=True); raise
-    return path
+    return atomic_write_all({path: write})[0]
 
 def write_sequences(data:Sequences, # the sequences to write
                     path:str|Path, # the file to write
                    ) -> Path:
     "Write `data` in the S3-Rec format (gzipped when `path` ends in .gz), atomically."
+    return atomic_write(path, lambda f: f.write(sequences_bytes(data, str(path).endswith('.gz'))))
+
+def sequences_bytes(data:Sequences, # the sequences
+                    gz:bool=False, # gzip them (with no time stamp: the same sequences, the same bytes)
+                   ) -> bytes:
+    "The bytes of `data` in the S3-Rec format, as `write_sequences` writes them."
     text = ''.join(f"{u} {' '.join(map(str, s))}\n" for u, s in zip(data.users, data.seqs)).encode()
-    if str(path).endswith('.gz'): text = gzip.compress(text, mtime=0)
-    return atomic_write(path, lambda f: f.write(text))
+    return gzip.compress(text, mtime=0) if gz else text
 
 # %% ../nbs/05_data.ipynb #19723016
+def data_file(name:str|Path, # as for `load_dataset`
+              data_dir:str|Path|None=None, # as for `load_dataset`
+             ) -> Path|None:
+    "The file `load_dataset(name, data_dir)` reads; None for 'sample' when it is generated (no file in the data directory)."
+    key = str(name).lower()
+    if isinstance(name, Path) or key not in DATASETS:
+        if Path(name).is_file(): return Path(name)
+        raise ValueError(f"dataset {str(name)!r}: not one of {sorted(DATASETS)} and not an existing file")
+    path = get_data_dir(data_dir)/DATASETS[key]
+    return None if key == 'sample' and not path.is_file() else path
+
 def load_dataset(name:str|Path, # 'beauty', 'toys', 'ml-1m', 'sample', or a path to an S3-Rec file (a `Path` is always a path)
                  data_dir:str|Path|None=None, # where the files are (see `get_data_dir`)
                  **kwargs, # passed on to `read_sequences`
                 ) -> Sequences:
     "Load a benchmark dataset by short name from the data directory, or any S3-Rec file by path."
+    path = data_file(name, data_dir)
+    if path is None: return make_synthetic()
     key = str(name).lower()
-    if isinstance(name, Path) or key not in DATASETS:
-        if Path(name).is_file(): return read_sequences(name, **kwargs)
-        raise ValueError(f"dataset {str(name)!r}: not one of {sorted(DATASETS)} and not an existing file")
-    path = get_data_dir(data_dir)/DATASETS[key]
-    if key == 'sample' and not path.is_file(): return make_synthetic()
-    return read_sequences(path, name=key, **kwargs)
+    return read_sequences(path, **({'name': key} if not isinstance(name, Path) and key in DATASETS else {}), **kwargs)
 
 # %% ../nbs/05_data.ipynb #8e0b01c7
 @dataclass
@@ -267,14 +328,43 @@ def dataset_stats(data:Sequences, # the dataset to measure
     items = len({i for s in data.seqs for i in s})
     actions = sum(map(len, data.seqs))
     return dict(users=len(data), items=items, actions=actions, avg_len=actions / len(data),
-                sparsity=1 - actions / (len(data) * items))
+                sparsity=1 - actions / (len(data) * items), max_id=data.n_items)
 
 def table1(names=('beauty', 'toys', 'ml-1m'), # datasets to measure, if their files are present
            data_dir=None, # where the files are (None: `get_data_dir()`)
+           short:str='error', # users with fewer than 3 items: 'error' or 'drop' (see `read_sequences`)
           ) -> pd.DataFrame:
     "Table 1 measured from the files in the data directory (datasets that are missing are left out)."
     rows = {}
     for n in names:
-        try: rows[n] = dataset_stats(load_dataset(n, data_dir))
+        try: rows[n] = dataset_stats(load_dataset(n, data_dir, short=short))
         except FileNotFoundError: pass
     return pd.DataFrame.from_dict(rows, orient='index')
+
+# %% ../nbs/05_data.ipynb #6b2d8f40
+MAX_ID_SLACK = 1_000_000  # ids the item tables may hold beyond twice the distinct items before `check_item_ids` refuses a file
+
+def check_item_ids(data:Sequences, # the sequences as read
+                   path:str|Path|None=None, # the file they came from, to name the line holding the largest id
+                  ) -> Sequences:
+    "`data`, unless its largest item id is far above its distinct items (> 2 x items + `MAX_ID_SLACK`): then an error."
+    items = len({i for s in data.seqs for i in s})
+    if data.n_items <= 2 * items + MAX_ID_SLACK: return data
+    where = str(path or data.name)
+    if path: where = next((f"{path}:{n}" for n, line in _text_lines(Path(path)) if data.n_items in map(int, line.split()[1:])), where)
+    raise DataError(f"{where}: item id {data.n_items:,} sizes the model's item tables (one row per id up to the largest), but the "
+                    f"file has {items:,} distinct items: number them 1..{items:,} (a log converted with `convert_interactions`, "
+                    "`diffrec_nb convert`, gets such ids)")
+
+def data_fingerprint(data:Sequences, # the sequences as read (all users)
+                     path:str|Path|None=None, # the file they were read from (None: `data` was generated; its S3-Rec bytes are hashed)
+                    ) -> dict:
+    "What identifies a dataset: the file, the SHA-256 of its bytes, its users, distinct items, largest id and interactions."
+    h = hashlib.sha256()
+    if path is None: h.update(sequences_bytes(data))
+    else:
+        with open(path, 'rb') as f:
+            for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    st = dataset_stats(data)
+    return dict(file=str(Path(path).resolve()) if path else None, sha256=h.hexdigest(), users=st['users'], items=st['items'],
+                max_id=st['max_id'], interactions=st['actions'])

@@ -4,31 +4,30 @@
 
 # %% ../nbs/research/13_data_io.ipynb #2175d08d
 from __future__ import annotations
-import ast, csv, gzip, hashlib, json, os, tempfile, urllib.request, warnings, zipfile
+import ast, csv, gzip, hashlib, json, os, tempfile, urllib.request, warnings, zipfile, zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
-from .data import DATASETS, DataError, Sequences, _open_text, atomic_write, get_data_dir, write_sequences
+from .data import DATASETS, DataError, Sequences, _is_gzip, _text_lines, atomic_write_all, get_data_dir, sequences_bytes
 
 # %% auto #0
-__all__ = ['SOURCES', 'read_amazon_reviews', 'read_ml1m_ratings', 'k_core', 'build_sequences', 'Source', 'download', 'prepare',
-           'read_interactions', 'map_paths', 'convert_interactions', 'raw_ids']
+__all__ = ['SOURCES', 'read_amazon_reviews', 'read_ml1m_ratings', 'k_core', 'drop_repeats', 'build_sequences', 'Source',
+           'download', 'prepare', 'read_interactions', 'map_paths', 'convert_interactions', 'raw_ids']
 
 # %% ../nbs/research/13_data_io.ipynb #ac30f1e0
 def read_amazon_reviews(path:str|Path, # a `reviews_<category>_5.json.gz` file
                        ) -> pd.DataFrame:
     "(user, item, time) rows from an Amazon 2014 review file (`reviews_*_5.json.gz`), in file order."
     path, rows = Path(path), []
-    with _open_text(path) as f:
-        for lineno, line in enumerate(f, 1):
-            if not line.strip(): continue
-            try: r = json.loads(line)
-            except json.JSONDecodeError:
-                try: r = ast.literal_eval(line)  # the non-5-core 2014 files are Python dict literals
-                except (ValueError, SyntaxError): raise DataError(f"{path}:{lineno}: not a JSON object") from None
-            try: rows.append((str(r['reviewerID']), str(r['asin']), int(r['unixReviewTime'])))
-            except (KeyError, TypeError, ValueError) as e: raise DataError(f"{path}:{lineno}: missing or bad field {e}") from None
+    for lineno, line in _text_lines(path):
+        if not line.strip(): continue
+        try: r = json.loads(line)
+        except json.JSONDecodeError:
+            try: r = ast.literal_eval(line)  # the non-5-core 2014 files are Python dict literals
+            except (ValueError, SyntaxError): raise DataError(f"{path}:{lineno}: not a JSON object") from None
+        try: rows.append((str(r['reviewerID']), str(r['asin']), int(r['unixReviewTime'])))
+        except (KeyError, TypeError, ValueError) as e: raise DataError(f"{path}:{lineno}: missing or bad field {e}") from None
     if not rows: raise DataError(f"{path}: no reviews")
     return pd.DataFrame(rows, columns=['user', 'item', 'time'])
 
@@ -38,7 +37,10 @@ def read_ml1m_ratings(path:str|Path, # `ratings.dat`, or `ml-1m.zip` holding it
     "(user, item, time) rows from MovieLens-1M `ratings.dat`, or from `ml-1m.zip` holding it, in file order."
     path = Path(path)
     if path.suffix == '.zip':
-        with zipfile.ZipFile(path) as z: text = z.read('ml-1m/ratings.dat').decode('latin-1')
+        try:
+            with zipfile.ZipFile(path) as z: text = z.read('ml-1m/ratings.dat').decode('latin-1')
+        except (zipfile.BadZipFile, KeyError, EOFError, zlib.error) as e:
+            raise DataError(f"{path}: not a MovieLens zip holding ml-1m/ratings.dat ({e}); download it again") from None
     else: text = path.read_text(encoding='latin-1')
     rows = []
     for lineno, line in enumerate(text.splitlines(), 1):
@@ -60,6 +62,11 @@ def k_core(df:pd.DataFrame, # (user, item, time) rows
         if keep.all(): return df
         df = df[keep]
 
+def drop_repeats(df:pd.DataFrame, # (user, item, time) rows in raw-file order
+                ) -> pd.DataFrame:
+    "Each (user, item) pair once: its earliest interaction by time, ties broken by file order; the rows stay in file order."
+    return df.sort_values('time', kind='stable').drop_duplicates(['user', 'item'], keep='first').sort_index()
+
 def _raw_order(ids) -> list:
     "Raw user ids in ascending order: numerically when all are integers, else as strings."
     ids = list(ids)
@@ -72,7 +79,7 @@ def build_sequences(df:pd.DataFrame, # (user, item, time) rows in raw-file order
                     name:str='', # the dataset's name, kept in the result
                    ) -> tuple:
     "Chronological sequences with ids remapped from 1; returns (Sequences, user_map, item_map)."
-    df = df.reset_index(drop=True).drop_duplicates(['user', 'item'], keep='first')
+    df = drop_repeats(df.reset_index(drop=True))
     if k: df = k_core(df, k)
     df = df.assign(_pos=np.arange(len(df))).sort_values(['time', '_pos'], kind='stable')  # ties: raw-file order
     by_user = df.groupby('user', sort=False)['item'].agg(list)
@@ -157,18 +164,18 @@ def prepare(name:str, # 'beauty', 'toys' or 'ml-1m'
                             f"or put a built {DATASETS[name]} in {out_dir}") from None
     df = read_amazon_reviews(raw_path) if src.kind == 'amazon' else read_ml1m_ratings(raw_path)
     seqs, _, item_map = build_sequences(df, src.k, name)
-    if src.kind == 'ml-1m': _ml1m_extras(raw_path, item_map, out_dir)
-    return write_sequences(seqs, out)
+    files = {**(_ml1m_extras(raw_path, item_map, out_dir) if src.kind == 'ml-1m' else {}), out: sequences_bytes(seqs, out.suffix == '.gz')}
+    atomic_write_all({p: (lambda f, b=b: f.write(b)) for p, b in files.items()})  # the file and its extras: all or none
+    return out
 
-def _ml1m_extras(raw_path:Path, item_map:dict, out_dir:Path):
-    "Beside the ML-1M sequences: the item map (item id -> MovieID) and `ml-1m/movies.dat`, for titles and genres."
+def _ml1m_extras(raw_path:Path, item_map:dict, out_dir:Path) -> dict:
+    "Beside the ML-1M sequences (path -> bytes): the item map (item id -> MovieID) and `ml-1m/movies.dat`, for titles and genres."
     rows = ''.join(f"{i}\t{m}\n" for m, i in sorted(item_map.items(), key=lambda kv: kv[1]))
-    atomic_write(out_dir/'ml-1m_item_map.tsv', lambda f: f.write(('item_id\tmovielens_movie_id\n' + rows).encode()))
+    files = {out_dir/'ml-1m_item_map.tsv': ('item_id\tmovielens_movie_id\n' + rows).encode()}
     if raw_path.suffix == '.zip':
         with zipfile.ZipFile(raw_path) as z:
-            if 'ml-1m/movies.dat' in z.namelist():
-                movies = z.read('ml-1m/movies.dat')
-                atomic_write(out_dir/'ml-1m'/'movies.dat', lambda f: f.write(movies))
+            if 'ml-1m/movies.dat' in z.namelist(): files[out_dir/'ml-1m'/'movies.dat'] = z.read('ml-1m/movies.dat')
+    return files
 
 # %% ../nbs/research/13_data_io.ipynb #44811a27
 def _sep_for(path:Path) -> str|None:
@@ -195,8 +202,9 @@ def read_interactions(path:str|Path, # a CSV/TSV file (plain or .gz) with a head
     path = Path(path)
     if not path.is_file(): raise DataError(f"{path}: no such file")
     sep, cols = sep or _sep_for(path), [c for c in (user, item, time) if c is not None]
+    gz = _is_gzip(path)  # by its first bytes: a plain file named .gz is read as plain text, and the other way round
     read = lambda **kw: pd.read_csv(path, sep=sep, engine='python' if sep is None else 'c', dtype=str, keep_default_na=False,
-                                    skip_blank_lines=False, **kw)
+                                    skip_blank_lines=False, compression='gzip' if gz else None, **kw)
     try:
         header = list(read(nrows=0).columns)
         missing = [c for c in cols if c not in header]
@@ -205,7 +213,8 @@ def read_interactions(path:str|Path, # a CSV/TSV file (plain or .gz) with a head
                     "name the columns with user=, item=, time= (--user-col, --item-col, --time-col)")
             raise DataError(f"{path}: no column {missing[0]!r}; the header has {header} ({hint})")
         df = read(usecols=cols)  # only the columns used: a wide log costs no more memory than a narrow one
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, csv.Error) as e:
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, csv.Error, EOFError, zlib.error, OSError) as e:
+        for _ in _text_lines(path): pass  # a byte that is not UTF-8, or a gzip file cut short: named with its line
         raise DataError(f"{path}: not a readable CSV/TSV file ({e})") from None
     df = df[~(df == '').all(axis=1)]  # blank lines; the index stays the line number - 2
     if not len(df): raise DataError(f"{path}: no interactions")
@@ -224,7 +233,7 @@ def map_paths(data_path:str|Path, # the S3-Rec file (.txt or .txt.gz)
 
 def _filter_for_split(df:pd.DataFrame, k:int|None, min_len:int=3) -> pd.DataFrame:
     "The k-core and 'users with at least `min_len` items', applied in turn until both hold."
-    df = df.drop_duplicates(['user', 'item'], keep='first')
+    df = drop_repeats(df)
     while True:
         if k: df = k_core(df, k)
         n = df['user'].map(df['user'].value_counts())
@@ -240,8 +249,9 @@ def convert_interactions(path:str|Path, # your interaction log (see `read_intera
                          k:int|None=5, # k-core filter (users and items with at least k interactions); None or 0 keeps all
                         ) -> dict:
     "Build an S3-Rec file and its id maps from an interaction log; returns what was written and kept."
-    for o in (out, *map_paths(out)):  # checked before reading: a write must never replace the log it reads
+    for o in (out, *map_paths(out)):  # checked before reading: a write must never replace the log it reads, nor meet a folder
         if Path(o).resolve() == Path(path).resolve(): raise DataError(f"{path}: the input would be overwritten by {o}; write to another file")
+        if Path(o).is_dir(): raise DataError(f"{o}: is a folder; give the S3-Rec file to write, e.g. {Path(out)/'mine.txt'}")
     raw = read_interactions(path, user, item, time, sep)
     df = _filter_for_split(raw, k)
     if not len(df): raise DataError(f"{path}: no user is left after the filters (k-core k={k}, at least 3 items per user); try a smaller k")
@@ -249,8 +259,8 @@ def convert_interactions(path:str|Path, # your interaction log (see `read_intera
     tsv = lambda m, cols: pd.DataFrame(((v, r) for r, v in m.items()), columns=cols).to_csv(sep='\t', index=False).encode()
     items, users = tsv(item_map, ['item_id', 'raw_item']), tsv(user_map, ['user_id', 'raw_user'])  # built before any write
     ip, up = map_paths(out)
-    atomic_write(ip, lambda f: f.write(items)); atomic_write(up, lambda f: f.write(users))
-    write_sequences(seqs, out)
+    seq_bytes = sequences_bytes(seqs, str(out).endswith('.gz'))
+    atomic_write_all({ip: lambda f: f.write(items), up: lambda f: f.write(users), out: lambda f: f.write(seq_bytes)})  # all or none
     return dict(path=Path(out), item_map=ip, user_map=up, interactions=len(raw), kept=int(sum(map(len, seqs.seqs))),
                 users=len(seqs), items=seqs.n_items)
 

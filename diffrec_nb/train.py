@@ -4,13 +4,14 @@
 
 # %% ../nbs/08_train.ipynb #eb1f96e9
 from __future__ import annotations
-import io, json, os, platform, random, shutil, time
+import io, itertools, json, os, platform, random, shutil, time, warnings
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import numpy as np, torch
 from tqdm.auto import tqdm
 import diffrec_nb
-from .data import DATASETS, Sequences, Split, atomic_write, leave_one_out, load_dataset, training_samples, length_slices, SAMPLE_MODES
+from .data import (DATASETS, DataError, Sequences, Split, atomic_write, check_item_ids, data_file, data_fingerprint, leave_one_out,
+                             load_dataset, training_samples, length_slices, SAMPLE_MODES)
 from .metrics import poprec_ranks, rank_metrics, eval_side
 from .stats import paired_test
 from .model import DiffRec, DiffRecConfig, Settings
@@ -19,9 +20,10 @@ from .efficient import evaluate_model, model_ranks, train_step
 from .gpu import GraphedStep, GraphedSplitStep, compile_model, set_capturable, _cut
 
 # %% auto #0
-__all__ = ['MODELS', 'DEFAULT_SAMPLES', 'RunConfig', 'subset_users', 'resolve_device', 'save_checkpoint', 'load_checkpoint',
-           'split_step', 'config_from', 'continue_run', 'train', 'load_run', 'evaluate_run', 'run_ranks',
-           'compare_runs']
+__all__ = ['MODELS', 'DEFAULT_SAMPLES', 'DATA_JSON', 'DATA_KEYS', 'ROW_KEYS', 'NAN_CHECK_EVERY', 'RunConfig', 'subset_users',
+           'resolve_device', 'save_checkpoint', 'load_checkpoint', 'RunNote', 'run_record', 'read_record', 'check_data',
+           'FiniteWatch', 'split_step', 'config_from', 'continue_run', 'train', 'load_run', 'evaluate_run', 'run_ranks',
+           'compare_runs', 'check_runs']
 
 # %% ../nbs/08_train.ipynb #f2842d8e
 MODELS = {'diffrec': (DiffRec, DiffRecConfig), 'sasrec': (SASRec, SASRecConfig)}  # name -> (class, config class)
@@ -37,6 +39,7 @@ class RunConfig(Settings):
     max_users: int = 0          # 0 = every user; else a random subset of this many (seeded), for small CPU runs
     users_seed: int = 0         # which users `max_users` keeps: a seed of its own, so that runs with other model seeds are
                                 #   scored on the same users (runs made before this field drew them with the model's seed)
+    short: str = 'error'        # users with fewer than 3 items (leave-one-out needs 3): 'error', or 'drop' them with a warning
     patience: int = 10          # stop after this many epochs without a better validation NDCG@10
     eval_method: str = 'one_step' # DiffRec inference: 'one_step' (Algorithm 3) or 'chain' (Algorithm 2)
     exclude_history: bool = False # remove each user's history from the ranking
@@ -68,6 +71,7 @@ def subset_users(data:Sequences, # the dataset
                  seed:int=0, # seeds the choice
                 ) -> Sequences:
     "A random subset of `k` users (all when k is 0 or too large), in their original order; items keep their ids."
+    if k < 0: raise ValueError(f"max_users={k}: expected >= 0 (0 = every user)")
     if not k or k >= len(data): return data
     keep = sorted(np.random.default_rng(seed).choice(len(data), k, replace=False).tolist())
     return Sequences([data.seqs[i] for i in keep], [data.users[i] for i in keep], data.n_items, f'{data.name}[{k} users]')
@@ -106,7 +110,60 @@ def save_checkpoint(path:Path, # the file to write
 def load_checkpoint(path:Path, # a file `save_checkpoint` wrote
                    ) -> dict:
     "Load a checkpoint written by `save_checkpoint` (it holds configs and RNG states, so it is not weights-only)."
-    return torch.load(path, map_location='cpu', weights_only=False)
+    try: return torch.load(path, map_location='cpu', weights_only=False)
+    except FileNotFoundError: raise
+    except Exception as e:  # a damaged file: torch raises RuntimeError, EOFError, UnpicklingError, ... depending on where
+        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"{path}: not a readable checkpoint ({why[:200]}); the file is damaged: use the run's other checkpoint "
+                         "(checkpoint='last' or 'best', --checkpoint), or train again (resume=False, --no-resume)") from None
+
+# %% ../nbs/08_train.ipynb #e5a1b2c3
+DATA_JSON = 'data.json'  # a run folder's record of its data, written before its first checkpoint
+DATA_KEYS = ('sha256', 'users', 'items', 'max_id', 'interactions')  # what identifies the data file (`data.data_fingerprint`)
+ROW_KEYS = ('samples', 'stride', 'max_users', 'users_seed', 'max_len')  # the settings that cut a run's training rows from it
+
+class RunNote(UserWarning):
+    "A note about a run folder that does not stop the command: no data record, or data used although they changed."
+
+def run_record(run:RunConfig, # the run's settings
+               full:Sequences, # its dataset, every user (before `max_users`)
+               samples:str|None, # how its training rows are cut (None: PopRec, which has none)
+               max_len:int|None, # T, the row length (None: PopRec)
+              ) -> dict:
+    "What data.json holds: the data file's fingerprint and the settings that decide the training rows."
+    return {**data_fingerprint(full, data_file(run.data, run.data_dir)), 'samples': samples,
+            'stride': run.stride if samples == 'window' else None, 'max_users': run.max_users,
+            'users_seed': run.users_seed if run.max_users else None, 'max_len': max_len}
+
+def read_record(run_dir:str|Path, # a run folder
+               ) -> dict|None:
+    "A run folder's data.json; None, with a note, for a run made before runs recorded their data."
+    path = Path(run_dir)/DATA_JSON
+    if not path.exists():
+        warnings.warn(f"{run_dir}: no {DATA_JSON} (a run made before runs recorded their data): its data cannot be checked", RunNote)
+        return None
+    try: return json.loads(path.read_text())
+    except ValueError as e: raise DataError(f"{path}: not readable ({e}); delete it to use the run without a data check") from None
+
+def _changes(was:dict, now:dict, keys, there:str='there', here:str='now') -> list:
+    "'key old there, new now' for each of `keys` whose value differs (SHA-256s shortened)."
+    show = lambda k, v: f"{v[:12]}…" if k == 'sha256' and isinstance(v, str) else repr(v) if isinstance(v, str) else str(v)
+    return [f"{k} {show(k, was.get(k))} {there}, {show(k, now.get(k))} {here}" for k in keys if was.get(k) != now.get(k)]
+
+def check_data(run_dir:str|Path, # a run folder
+               now:dict, # the record of the data at hand (`run_record`, or `data.data_fingerprint` for DATA_KEYS)
+               keys=DATA_KEYS, # what must agree
+               allow:bool=False, # go on (with a note) when they differ
+              ) -> bool:
+    "Refuse data that differ from the run's data.json in `keys`, unless `allow`; returns whether they differ."
+    was = read_record(run_dir)
+    diff = _changes(was, now, keys) if was is not None else []
+    if diff and not allow:
+        raise DataError(f"{Path(run_dir)/DATA_JSON}: the data differ from those the run was trained on ({'; '.join(diff)}): its "
+                        "numbers on them would not be its own; use the data it was trained on, or pass allow_changed_data=True "
+                        "(--allow-changed-data) to go on knowingly")
+    if diff: warnings.warn(f"{run_dir}: the data differ from those the run was trained on ({'; '.join(diff)}); going on, as asked", RunNote)
+    return bool(diff)
 
 # %% ../nbs/08_train.ipynb #328d4ebe
 def _every_position(model) -> bool:
@@ -123,6 +180,31 @@ def _check_finite(loss:torch.Tensor, epoch:int, step:int, idx:torch.Tensor):
     if not torch.isfinite(loss).all():
         raise FloatingPointError(f"non-finite loss {loss.item()} at epoch {epoch}, step {step} (batch of {len(idx)} rows, "
                                  f"first rows {idx[:5].tolist()}); lower the learning rate or check the data")
+
+NAN_CHECK_EVERY = 50  # on a GPU, the note of a non-finite loss is read back every this many steps (and at each epoch's end):
+                      #   one host sync per 50 steps, and a NaN stops training at most 49 steps after the step that made it
+
+class FiniteWatch:
+    "Notes the first non-finite loss of an epoch on its device (no host sync) and raises, naming its step, every `every` steps."
+    def __init__(self, epoch:int, # the epoch, for the message
+                 every:int=1, # steps between looks; 1 checks every loss at once (the CPU)
+                ):
+        self.epoch, self.every, self.first, self.value, self.rows, self.looks = epoch, every, None, None, {}, 0
+    def __call__(self, loss:torch.Tensor, # this step's loss
+                 step:int, # the step's index in the epoch
+                 idx:torch.Tensor, # the batch's rows
+                 last:bool=False, # the epoch's last step: look now
+                ):
+        if self.every <= 1: self.looks += 1; return _check_finite(loss, self.epoch, step, idx)
+        loss = loss.detach().float().reshape(())
+        if self.first is None: self.first, self.value = torch.full((), -1, device=loss.device), torch.zeros((), device=loss.device)
+        new = ~torch.isfinite(loss) & (self.first < 0)  # queued on the device like the step itself: nothing waits
+        self.first, self.value = torch.where(new, step, self.first), torch.where(new, loss, self.value)
+        self.rows[step] = idx
+        if (step + 1) % self.every and not last: return
+        self.looks += 1; first = int(self.first)  # the one host sync per `every` steps
+        if first >= 0: _check_finite(self.value, self.epoch, first, self.rows[first])
+        self.rows = {}
 
 def split_step(model, # any model `train_step` takes
                opt:torch.optim.Optimizer, # the model's optimiser
@@ -148,6 +230,7 @@ def _train_epoch(model, opt, rows:torch.Tensor, bs:int, g:torch.Generator, epoch
                 ) -> dict:
     "One pass over the shuffled training rows; returns mean loss parts."
     model.train(); sums, steps = {}, 0
+    watch = FiniteWatch(epoch, 1 if dev.type == 'cpu' else NAN_CHECK_EVERY)
     perm = torch.randperm(len(rows), generator=g)
     batches = perm.to(rows.device).split(bs)  # one copy an epoch: a copy per batch would sync a GPU
     for step, (idx, idx_host) in enumerate(zip(tqdm(batches, desc=f'epoch {epoch}', leave=False, disable=not run.progress), perm.split(bs))):
@@ -157,7 +240,7 @@ def _train_epoch(model, opt, rows:torch.Tensor, bs:int, g:torch.Generator, epoch
         else:
             with torch.autocast('cuda', dtype=torch.bfloat16, enabled=run.amp and dev.type == 'cuda'):
                 out = split_step(model, opt, rows[idx], lengths[idx_host], run.split, gen) if run.split else train_step(model, opt, rows[idx], gen)
-        if dev.type == 'cpu' or step == len(batches) - 1: _check_finite(out['loss'], epoch, step, idx)
+        watch(out['loss'], step, idx, last=step == len(batches) - 1)
         for k in ('loss', 'mse', 'rec'):
             if k in out: sums[k] = sums.get(k, 0) + out[k].detach().float().mean()
         steps += 1
@@ -195,7 +278,7 @@ def _check_run(run:RunConfig, cfg, dev:torch.device):
     "Refuse settings that cannot work together, before anything is written."
     if run.model not in (*MODELS, 'poprec'): raise ValueError(f"model={run.model!r}: expected one of {[*MODELS, 'poprec']}")
     if run.split < 0: raise ValueError(f"split={run.split}: expected 0 (whole batches) or a number of slices >= 1")
-    for k, ok in (('samples', ('', *SAMPLE_MODES)), ('eval_method', ('one_step', 'chain'))):
+    for k, ok in (('samples', ('', *SAMPLE_MODES)), ('eval_method', ('one_step', 'chain')), ('short', ('error', 'drop'))):
         if getattr(run, k) not in ok: raise ValueError(f"{k}={getattr(run, k)!r}: expected one of {ok}")
     for k, lo in (('patience', 1), ('stride', 1), ('max_users', 0), ('max_minutes', 0)):
         if getattr(run, k) < lo: raise ValueError(f"{k}={getattr(run, k)!r}: expected >= {lo}")
@@ -210,14 +293,19 @@ def _check_run(run:RunConfig, cfg, dev:torch.device):
                          "and the dense variant pick their targets with a boolean mask, which waits for the host")
 
 # %% ../nbs/08_train.ipynb #d76ab1b5
-def _poprec(run:RunConfig, split:Split, proto:dict, out:Path) -> dict:
+def _poprec(run:RunConfig, split:Split, proto:dict, out:Path, record:dict) -> dict:
     "PopRec needs no training: evaluate it under the same protocol."
     ranks = {w: poprec_ranks(split, w, exclude_history=run.exclude_history) for w in ('valid', 'test')}
     res = dict(model='poprec', run=asdict(run), config={}, protocol=proto, epochs_run=0, best_epoch=0, wall_s=0.0,
                valid=rank_metrics(ranks['valid']), test=rank_metrics(ranks['test']))
+    _write_record(out, record)
     _save_ranks(out, split, ranks)
     atomic_write(out/'results.json', lambda f: f.write(json.dumps(res, indent=1).encode()))
     return res
+
+def _write_record(out:Path, record:dict):
+    "Write a run's data.json (`run_record`)."
+    atomic_write(out/DATA_JSON, lambda f: f.write(json.dumps(record, indent=1).encode()))
 
 def _save_ranks(out:Path, split:Split, ranks:dict):
     "ranks.pt: every validation and test user's target rank, with the targets (what `compare_runs` pairs users by)."
@@ -237,8 +325,8 @@ def _finished(st:dict, run:RunConfig, cfg) -> bool:
     "Whether a run's loop state is past training: every epoch trained, or `patience` epochs without a better validation score."
     return st['epoch'] >= cfg.epochs or st['bad'] >= run.patience
 
-def _resume(out:Path, run:RunConfig, cfg, model, opt, g:torch.Generator) -> dict:
-    "Load out/last.pt into model, optimiser and RNGs; returns the loop state."
+def _resume(out:Path, run:RunConfig, cfg, model, opt, g:torch.Generator, record:dict, allow_changed_data:bool=False) -> tuple:
+    "Load out/last.pt into model, optimiser and RNGs; returns the loop state and the data record to write (None: keep the folder's)."
     ck = load_checkpoint(out/'last.pt')
     was_model = ck['run'].get('model', 'diffrec')
     if was_model != run.model:
@@ -255,11 +343,12 @@ def _resume(out:Path, run:RunConfig, cfg, model, opt, g:torch.Generator) -> dict
     if was != (run.max_users, run.users_seed if run.max_users else 0):
         raise ValueError(f"{out/'last.pt'}: checkpoint was trained on other users (max_users={was[0]}, users_seed={was[1]}; "
                          f"now {run.max_users} and {run.users_seed}); use the same, another out_dir, or resume=False")
+    changed = check_data(out, record, DATA_KEYS + ('samples', 'stride'), allow_changed_data)  # max_len: a config field, checked above
     if cfg.epochs < ck['state']['epoch']:
         raise ValueError(f"{out/'last.pt'}: already trained {ck['state']['epoch']} epochs, more than epochs={cfg.epochs}")
     model.load_state_dict(ck['model']); opt.load_state_dict(ck['opt']); _set_rng_state(ck['rng'], g)
     if cfg.epochs > ck['state']['epoch']: (out/'results.json').unlink(missing_ok=True)  # it will describe the longer run
-    return ck['state']
+    return ck['state'], (record if changed else None)
 
 def continue_run(src:str|Path, # a run folder with last.pt (from `train`)
                  dst:str|Path, # a new folder
@@ -275,6 +364,7 @@ def continue_run(src:str|Path, # a run folder with last.pt (from `train`)
 # %% ../nbs/08_train.ipynb #7a4a4cca
 def train(run:RunConfig, # data, sampling, stopping, evaluation, output
           cfg=None, # DiffRecConfig or SASRecConfig (n_items is filled in); None = the defaults
+          allow_changed_data:bool=False, # resume even though the data differ from the run's data.json (which is then rewritten)
          ) -> dict:
     "Train, validate every epoch, early-stop, evaluate the best checkpoint on test; returns the results dict."
     t_start, out, dev = time.time(), Path(run.out_dir), resolve_device(run.device)
@@ -283,11 +373,12 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     _check_run(run, cfg, dev)
     cls, ccls = MODELS.get(run.model, (None, None))
     cfg = cfg if cfg is not None else (ccls() if ccls else None)
-    data = subset_users(load_dataset(run.data, run.data_dir), run.max_users, run.users_seed)
+    full = check_item_ids(load_dataset(run.data, run.data_dir, short=run.short), data_file(run.data, run.data_dir))
+    data = subset_users(full, run.max_users, run.users_seed)
     dense = _dense_rows(cfg)  # DiffRec's dense variant learns from every position, like SASRec
     split, samples = leave_one_out(data), run.samples or ('user' if dense else DEFAULT_SAMPLES.get(run.model, 'prefixes'))
-    out.mkdir(parents=True, exist_ok=True)  # only once the data has loaded: a bad file leaves no empty run folder
-    if run.model == 'poprec': return _poprec(run, split, _protocol(run, data, split, torch.empty(0), dev, '-'), out)
+    # nothing is written into `out` before an epoch has trained (or PopRec has been scored): a start that fails leaves no run folder
+    if run.model == 'poprec': return _poprec(run, split, _protocol(run, data, split, torch.empty(0), dev, '-'), out, run_record(run, full, None, None))
     cfg = replace(cfg, n_items=data.n_items)
     torch.manual_seed(cfg.seed); random.seed(cfg.seed); np.random.seed(cfg.seed)
     model = cls(cfg).to(dev)
@@ -295,8 +386,9 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     rows = training_samples(split.train, model.row_len, samples, run.stride)
     lengths, rows = (rows != 0).sum(1), rows.to(dev)
     opt, g = torch.optim.Adam(model.parameters(), lr=cfg.lr, capturable=run.cuda_graph), torch.Generator().manual_seed(cfg.seed)
-    st = dict(epoch=0, best=-1.0, best_epoch=0, bad=0, log=[], wall_s=0.0)
-    if run.resume and (out/'last.pt').exists(): st = _resume(out, run, cfg, model, opt, g); set_capturable(opt, run.cuda_graph)
+    st, record = dict(epoch=0, best=-1.0, best_epoch=0, bad=0, log=[], wall_s=0.0), run_record(run, full, samples, cfg.max_len)
+    if run.resume and (out/'last.pt').exists():
+        st, record = _resume(out, run, cfg, model, opt, g, record, allow_changed_data); set_capturable(opt, run.cuda_graph)
     graphed = (GraphedSplitStep(model, opt, run.split, run.amp) if run.split else GraphedStep(model, opt, run.amp)) if run.cuda_graph else None
     proto = _protocol(run, data, split, rows, dev, samples)
     while not _finished(st, run, cfg):
@@ -305,6 +397,7 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
         tr = _train_epoch(model, opt, rows, cfg.batch_size, g, ep, run, dev, lengths, graphed)
         val = _evaluate(model, split, 'valid', run)
         st['epoch'], st['wall_s'] = ep, st['wall_s'] + time.time() - t0
+        if record: _write_record(out, record); record = None  # before the first checkpoint
         if val['NDCG@10'] > st['best']:
             st.update(best=val['NDCG@10'], best_epoch=ep, bad=0)
             save_checkpoint(out/'best.pt', dict(model=model.state_dict(), config=asdict(cfg), run=asdict(run), epoch=ep))
@@ -316,14 +409,15 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
                                             config=asdict(cfg), run=asdict(run)))
         if run.progress: print(f"epoch {ep}: loss {tr['loss']:.4f}  valid NDCG@10 {val['NDCG@10']:.4f}  HR@10 {val['HR@10']:.4f}  ({rec['epoch_s']:.1f}s)")
     finished = st['epoch'] >= cfg.epochs or st['bad'] >= run.patience
-    return _finish(model, split, run, cfg, st, proto, out, finished)
+    return _finish(model, split, run, cfg, st, proto, out, finished, record)
 
 # %% ../nbs/08_train.ipynb #900ccb20
-def _finish(model, split:Split, run:RunConfig, cfg, st:dict, proto:dict, out:Path, finished:bool) -> dict:
+def _finish(model, split:Split, run:RunConfig, cfg, st:dict, proto:dict, out:Path, finished:bool, record:dict|None=None) -> dict:
     "Evaluate the best checkpoint on valid and test and write results.json (only once training is finished)."
     res = dict(model=run.model, run=asdict(run), config=asdict(cfg), protocol=proto, epochs_run=st['epoch'],
                best_epoch=st['best_epoch'], wall_s=st['wall_s'], finished=finished, log=st['log'])
     if not finished: return res  # stopped by max_minutes: rerun with the same out_dir to continue
+    if record: _write_record(out, record)  # a finished run resumed on changed data, allowed: the record follows the results
     model.load_state_dict(load_checkpoint(out/'best.pt')['model'])
     ranks = {w: _ranks(model, split, w, run) for w in ('valid', 'test')}
     res['valid'], res['test'] = rank_metrics(ranks['valid']), rank_metrics(ranks['test'])
@@ -332,14 +426,43 @@ def _finish(model, split:Split, run:RunConfig, cfg, st:dict, proto:dict, out:Pat
     return res
 
 # %% ../nbs/08_train.ipynb #04ceceda
+def _results(run_dir:Path) -> dict|None:
+    "A run folder's results.json, None when it has none."
+    p = Path(run_dir)/'results.json'
+    return json.loads(p.read_text()) if p.exists() else None
+
+def _poprec_run(run_dir:Path, data_dir:str|None=None) -> RunConfig|None:
+    "The RunConfig of a PopRec run folder (it has results but no checkpoint), else None."
+    res = _results(run_dir)
+    if not res or res.get('model') != 'poprec' or (Path(run_dir)/'best.pt').exists(): return None
+    return RunConfig(**{**res['run'], **({'data_dir': data_dir} if data_dir else {})})
+
+def _no_checkpoint(run_dir:Path, checkpoint:str):
+    "Raise the error for a run folder without `checkpoint`.pt, saying what it holds instead."
+    if _poprec_run(run_dir):
+        raise ValueError(f"{run_dir}: a PopRec run, which has no checkpoint (PopRec counts the items of the training split, it learns "
+                         "no weights): evaluate_run (`diffrec_nb evaluate`) and compare_runs score it; recommending needs a trained model")
+    other = 'last' if checkpoint == 'best' else 'best'
+    if (Path(run_dir)/f'{other}.pt').exists():
+        raise FileNotFoundError(f"{Path(run_dir)/f'{checkpoint}.pt'}: no such checkpoint, but the run has {other}.pt: "
+                                f"pass checkpoint='{other}' (--checkpoint {other})")
+    raise FileNotFoundError(f"{Path(run_dir)/f'{checkpoint}.pt'}: no checkpoint (train first, with --out-dir {run_dir})")
+
+def _run_data(run_dir:Path, run:RunConfig, allow_changed_data:bool=False) -> Sequences:
+    "A run's users of its dataset, once the data are checked against the run's data.json."
+    full = load_dataset(run.data, run.data_dir, short=run.short)
+    check_data(run_dir, data_fingerprint(full, data_file(run.data, run.data_dir)), DATA_KEYS, allow_changed_data)
+    return subset_users(full, run.max_users, run.users_seed)
+
 def load_run(run_dir:str|Path, # a run folder with best.pt (from `train`)
              data_dir:str|None=None, # data directory; default: the one the run used
              checkpoint:str='best', # 'best' (the selected epoch) or 'last' (the last epoch trained)
+             allow_changed_data:bool=False, # accept data that differ from the run's data.json (with a note)
             ) -> tuple:
     "(model, RunConfig, data) rebuilt from a run folder's best (or last) checkpoint, model in eval mode."
     if checkpoint not in ('best', 'last'): raise ValueError(f"checkpoint={checkpoint!r}: expected 'best' or 'last'")
     path = Path(run_dir)/f'{checkpoint}.pt'
-    if not path.exists(): raise FileNotFoundError(f"{path}: no checkpoint (train first, with --out-dir {run_dir})")
+    if not path.exists(): _no_checkpoint(Path(run_dir), checkpoint)
     ck = load_checkpoint(path)
     run = RunConfig(**{**ck['run'], 'users_seed': _users_seed(ck), **({'data_dir': data_dir} if data_dir else {})})
     if run.data.lower() not in DATASETS and not Path(run.data).is_absolute() and not Path(run.data).exists():
@@ -347,16 +470,24 @@ def load_run(run_dir:str|Path, # a run folder with best.pt (from `train`)
                                 "trained from; run this from that folder (runs trained now store the full path)")
     cls, ccls = MODELS[run.model]
     model = cls(config_from(ccls, ck['config'])); model.load_state_dict(ck['model']); model.eval()
-    return model, run, subset_users(load_dataset(run.data, run.data_dir), run.max_users, run.users_seed)
+    data = _run_data(Path(run_dir), run, allow_changed_data)
+    if data.n_items > model.cfg.n_items:
+        raise DataError(f"{run_dir}: the data hold item ids up to {data.n_items}, the model knows 1..{model.cfg.n_items}: it cannot "
+                        "score them; use the data it was trained on")
+    return model, run, data
 
-def evaluate_run(run_dir:str|Path, # a run folder with best.pt (from `train`)
+def evaluate_run(run_dir:str|Path, # a run folder with best.pt (from `train`), or a PopRec run
                  data_dir:str|None=None, # data directory; default: the one the run used
                  checkpoint:str='best', # 'best' (the selected epoch) or 'last' (the last epoch trained)
                  method:str|None=None, # DiffRec inference: 'one_step' or 'chain'; default: the run's `eval_method`
                  device:str='cpu', # where to score ('auto' picks CUDA when present)
+                 allow_changed_data:bool=False, # accept data that differ from the run's data.json (with a note)
                 ) -> dict:
     "{'valid': metrics, 'test': metrics} of a run folder's checkpoint, scored with the run's own options (a run cut short too)."
-    model, run, data = load_run(run_dir, data_dir, checkpoint)
+    if pop := _poprec_run(run_dir, data_dir):  # PopRec: counted again from the data
+        split = leave_one_out(_run_data(Path(run_dir), pop, allow_changed_data))
+        return {w: rank_metrics(poprec_ranks(split, w, exclude_history=pop.exclude_history)) for w in ('valid', 'test')}
+    model, run, data = load_run(run_dir, data_dir, checkpoint, allow_changed_data)
     model, split = model.to(resolve_device(device)), leave_one_out(data)
     run = replace(run, eval_method=method) if method else run
     return {w: _evaluate(model, split, w, run) for w in ('valid', 'test')}
@@ -366,6 +497,7 @@ def run_ranks(run_dir:str|Path, # a finished run folder (from `train`)
               which:str='test', # 'valid' or 'test'
               data_dir:str|None=None, # data directory for a recomputation; default: the one the run used
               device:str='cpu', # where to score when recomputing
+              allow_changed_data:bool=False, # when recomputing: accept data that differ from the run's data.json
              ) -> tuple:
     "(ranks, targets) of a run's validation or test users: from ranks.pt, else scored again from best.pt."
     if which not in ('valid', 'test'): raise ValueError(f"which={which!r}: expected 'valid' or 'test'")
@@ -373,7 +505,10 @@ def run_ranks(run_dir:str|Path, # a finished run folder (from `train`)
     if path.exists():
         r = load_checkpoint(path)
         return r[which].long(), r['targets'][which].long()
-    model, run, data = load_run(run_dir, data_dir)  # a run from before ranks.pt: its best checkpoint, scored as it was
+    if pop := _poprec_run(run_dir, data_dir):  # PopRec from before ranks.pt: counted again
+        split = leave_one_out(_run_data(Path(run_dir), pop, allow_changed_data))
+        return poprec_ranks(split, which, exclude_history=pop.exclude_history), torch.as_tensor(eval_side(split, which)[1]).long()
+    model, run, data = load_run(run_dir, data_dir, allow_changed_data=allow_changed_data)  # a run from before ranks.pt: its best checkpoint, scored as it was
     split = leave_one_out(data)
     return _ranks(model.to(resolve_device(device)), split, which, run).cpu(), torch.as_tensor(eval_side(split, which)[1]).long()
 
@@ -384,11 +519,47 @@ def compare_runs(run_a:str|Path, # the baseline run folder
                  n_boot:int=10_000, # bootstrap resamples and sign flips
                  data_dir:str|None=None, # where the datasets are (None: `get_data_dir()`)
                  device:str='cpu', # where the models score the users
+                 allow_changed_data:bool=False, # compare runs whose data.json records differ (with a note)
                 ) -> dict:
     "`stats.paired_test` of run B against run A on the same users."
-    (ra, ta), (rb, tb) = (run_ranks(r, which, data_dir, device) for r in (run_a, run_b))
+    check_runs([run_a, run_b])
+    (ra, ta), (rb, tb) = (run_ranks(r, which, data_dir, device, allow_changed_data) for r in (run_a, run_b))
     _same_users(run_a, ta, run_b, tb, which)
+    check_runs([run_a, run_b], [ra, rb], allow_changed_data)
     return paired_test(ra, rb, metric, n_boot)
+
+_NOT_IDENTITY = ('out_dir', 'data_dir', 'progress', 'resume', 'max_minutes')  # RunConfig fields that do not change a run's numbers
+
+def _identity(run_dir) -> dict|None:
+    "What decides a run's numbers: its model, its config (seed included) and run settings; None when the folder has no record of them."
+    src = _results(run_dir) or (load_checkpoint(p) if (p := Path(run_dir)/'best.pt').exists() else None)
+    if src is None: return None
+    run = RunConfig(**{f.name: src['run'][f.name] for f in fields(RunConfig) if f.name in src['run']})  # fields added since: defaults
+    cfg = config_from(MODELS[run.model][1], src['config']).flat() if run.model in MODELS else {}  # nested or flat: one form
+    return dict(config=cfg, run={k: v for k, v in asdict(run).items() if k not in _NOT_IDENTITY})
+
+def check_runs(runs:list, # run folders, as given
+               ranks:list|None=None, # their ranks (`run_ranks`) in the same order; None checks the folders only
+               allow_changed_data:bool=False, # accept runs whose data.json records differ (with a note)
+              ):
+    "Refuse a folder given twice, one run made twice (same settings and seed, identical ranks: not two seeds), or runs on other data."
+    seen = {}
+    for r in runs:
+        if (key := Path(r).resolve()) in seen: raise ValueError(f"{r}: the same run folder given twice ({seen[key]} and {r}); each run counts once")
+        seen[key] = r
+    if ranks is None: return
+    ids = [_identity(r) for r in runs]
+    for i, j in itertools.combinations(range(len(runs)), 2):
+        if ids[i] is not None and ids[i] == ids[j] and torch.equal(ranks[i], ranks[j]):
+            raise ValueError(f"{runs[i]} and {runs[j]}: one run made twice (the same settings and seed, and the same rank for every "
+                             "user; training with one seed is deterministic), not two seeds: give it once, or train another seed (--seed)")
+    recs = [(r, rec) for r in runs if (rec := read_record(r)) is not None]
+    for r, rec in recs[1:]:
+        diff = _changes(recs[0][1], rec, DATA_KEYS, f'in {recs[0][0]}', f'in {r}')
+        if diff and not allow_changed_data:
+            raise DataError(f"{recs[0][0]} and {r} were trained on different data ({'; '.join(diff)}): their users cannot be paired; "
+                            "pass allow_changed_data=True (--allow-changed-data) to compare them knowingly")
+        if diff: warnings.warn(f"{recs[0][0]} and {r} were trained on different data ({'; '.join(diff)}); compared, as asked", RunNote)
 
 def _same_users(run_a, ta:torch.Tensor, run_b, tb:torch.Tensor, which:str):
     "Refuse two runs whose `which` users (their targets, from `run_ranks`) differ: there is nothing to pair."
