@@ -1,11 +1,11 @@
 """Which speed-gpu run `.ci/gpu.sh` times: the checked fast variant whose training step the bench estimates at the shorter
-epoch. Usage: python .ci/pick_speed_run.py BENCH_TXT COMPILE SLICES   (COMPILE, SLICES: 1 if 07's check passed, else 0)
-Prints the run name, or nothing when neither variant passed its check."""
+epoch. Usage: python .ci/pick_speed_run.py BENCH_TXT COMPILE SLICES   (COMPILE, SLICES: 1 if 14_gpu's check passed, else 0)
+Prints the run's id in speed-gpu, or nothing when neither variant passed its check."""
 import re, sys
 from pathlib import Path
 
-VARIANTS = [('train step: DiffRec, compiled, CUDA graph, bf16', 'DiffRec (paper), compiled, scored by length'),
-            ('train step: DiffRec, 4 slices as CUDA graphs, bf16', 'DiffRec (paper), in 4 slices as CUDA graphs')]
+VARIANTS = [('train step: DiffRec, compiled, CUDA graph, bf16', 'beauty-paper-compiled'),  # (the bench's row, the speed-gpu run id)
+            ('train step: DiffRec, 4 slices as CUDA graphs, bf16', 'beauty-paper-slices4')]
 
 def epoch_estimates(txt:str) -> dict:
     "Row name -> 'epoch s (est.)' (the 4th number) of the bench table as the CLI prints it."

@@ -5,85 +5,55 @@
 # %% ../nbs/research/11_analysis.ipynb #d43f2078
 from __future__ import annotations
 import itertools, json, time
-from pathlib import Path
 import pandas as pd, torch
-from .data import get_data_dir, leave_one_out
+from .data import get_data_dir
 from .metrics import DenseScorer, evaluate_scorer, top_k
 from .efficient import evaluate_model
-from .experiments import run_spec, _paper, _all_users, _in_slices
 
 # %% auto #0
-__all__ = ['FIGURE_VARIANTS', 'BASE', 'CPU_MODEL', 'LEARNS', 'LEARNS_BASE', 'REAL_VARIANTS', 'REAL_SEED_1', 'FIGURE_GRIDS',
-           'run_name', 'figure_specs', 'real_figure_specs', 'figure_table', 'plot_figure', 'plot_curves', 'seed_curve',
-           'compare_inference', 'movie_table', 'seed_lists', 'seed_diversity', 'case_study']
+__all__ = ['FIGURE_VARIANTS', 'DATA_TOKEN', 'variant_runs', 'figure_table', 'plot_figure', 'plot_curves', 'seed_curve',
+           'compare_inference', 'movie_table', 'seed_lists', 'seed_diversity', 'case_study', 'plot_case_study',
+           'case_study_records', 'case_study_tables']
 
 # %% ../nbs/research/11_analysis.ipynb #72cd41c3
-FIGURE_VARIANTS = {  # figure -> (label, model-config overrides); the first label of each figure is the shared base run
-    'fig2': [('sqrt', {}), ('cosine', dict(schedule='cosine')), ('linear', dict(schedule='linear'))],
-    'fig3': [(f'N={n}', {} if n == 1000 else dict(N=n)) for n in (10, 100, 500, 1000, 2000)],
-    'fig4': [('position + step', {}), ('no position', dict(pos_emb=False)), ('no step', dict(step_emb=False)),
-             ('neither', dict(pos_emb=False, step_emb=False))],
-    'fig5': [('target only', {}), ('last 2', dict(noise_last=2)), ('last 3', dict(noise_last=3)), ('last 4', dict(noise_last=4)),
-             ('whole sequence', dict(noise_last=0))],
+FIGURE_VARIANTS = {  # figure -> its variants as (label, variant id); 'base' is the shared base run of the four figures
+    'fig2': [('sqrt', 'base'), ('cosine', 'cosine'), ('linear', 'linear')],
+    'fig3': [('N=10', 'n10'), ('N=100', 'n100'), ('N=500', 'n500'), ('N=1000', 'base'), ('N=2000', 'n2000')],
+    'fig4': [('position + step', 'base'), ('no position', 'no-pos'), ('no step', 'no-step'), ('neither', 'no-pos-step')],
+    'fig5': [('target only', 'base'), ('last 2', 'last2'), ('last 3', 'last3'), ('last 4', 'last4'), ('whole sequence', 'whole')],
 }
-BASE = 'DiffRec (paper defaults)'  # run name of each figure's shared base run
-CPU_MODEL = dict(d=64, n_layers=1, max_len=20, N=1000, epochs=4, lr=2e-3, batch_size=128, dropout=0.1, n_seeds=10)  # the figures' CPU model
+DATA_TOKEN = {'beauty': 'beauty', 'toys': 'toys', 'ml-1m': 'ml1m'}  # a dataset's prefix in the run ids of a grid that spans datasets
 
-def run_name(overrides:dict, # model-config overrides of the variant ({} for the base run)
-             base:str=BASE, # the base run's name
-            ) -> str:
-    "The run name of a variant: the base name, or its overrides spelled out."
-    return base if not overrides else ', '.join(f'{k}={v}' for k, v in sorted(overrides.items()))
-
-def figure_specs(scale:str='cpu', # 'cpu': the planted-pattern sample, small model; 'gpu': the paper's settings
-                 datasets=('beauty', 'toys', 'ml-1m'), # for scale='gpu'
-                ) -> list:
-    "The runs behind Figures 2–5, each distinct configuration once."
-    if scale not in ('cpu', 'gpu'): raise ValueError(f"scale={scale!r}: expected 'cpu' or 'gpu'")
-    overrides = list({run_name(o): o for fig in FIGURE_VARIANTS.values() for _, o in fig}.values())
-    if scale == 'cpu':
-        return [run_spec(run_name(o), 'diffrec', dict(data='sample', max_users=1000, patience=3), {**CPU_MODEL, **o}) for o in overrides]
-    return [{**_paper(run_name(o), 'diffrec', data, **o)} for data in datasets for o in overrides]
-
-LEARNS = dict(rec_from='noise', mse_weight=0.1)  # 08's reading of the paper's DiffRec that learns: Rec loss from h^N, λ = 0.1
-LEARNS_BASE = 'DiffRec, Rec loss from h^N, λ = 0.1, batches in 4 slices'  # its 10-epoch Beauty run in `split-cpu` (08)
-REAL_VARIANTS = {f: FIGURE_VARIANTS[f] for f in ('fig2', 'fig3', 'fig4', 'fig5')}  # the figures run on real data (each run: about half an hour alone on two CPU cores)
-# variants also run with seed 1: every one but the base run, whose seed 1 is `split-cpu`'s
-REAL_SEED_1 = tuple(dict.fromkeys(run_name(o) for fig in REAL_VARIANTS.values() for _, o in fig if o))
-
-def real_figure_specs(data:str='beauty', # an Amazon dataset: every user, one row per prefix
-                     ) -> list:
-    "The figures' variants of `REAL_VARIANTS` on every user of `data`, each `split-cpu`'s run of `LEARNS` with one setting changed."
-    spec = lambda name, o: _in_slices(_all_users(name, 'diffrec', data, **LEARNS, **o))  # d = 64, 10 epochs, batches in 4 slices
-    runs = {run_name(o, LEARNS_BASE): o for fig in REAL_VARIANTS.values() for _, o in fig}  # the shared base run once
-    return [spec(name, o) for name, o in runs.items()] + [spec(f'{name}, seed 1', {**runs[name], 'seed': 1}) for name in REAL_SEED_1]
-
-FIGURE_GRIDS = {'figures-cpu': figure_specs('cpu'), 'figures-gpu': figure_specs('gpu'),  # the figures' runs, for `diffrec_nb experiments`
-                'figures-beauty-cpu': real_figure_specs('beauty')}
+def variant_runs(df:pd.DataFrame, # a figures grid's results (`run_grid`, `load_results`)
+                 data:str, # the dataset
+                 vid:str, # a variant id of `FIGURE_VARIANTS`
+                ) -> tuple:
+    "The rows of variant `vid` on `data`, (seed 0, seed 1): run id `vid` / `vid-s1`, or with the dataset's prefix (figures-gpu: 'ml1m-n10')."
+    ids, tok = df['id'].astype(str), DATA_TOKEN.get(data, data)
+    return tuple(df[(df['data'] == data) & ids.isin([vid + s, f'{tok}-{vid}{s}'])] for s in ('', '-s1'))
 
 # %% ../nbs/research/11_analysis.ipynb #8ce44e33
-def figure_table(df:pd.DataFrame, # a figures results table (from `run_grid`)
+def figure_table(df:pd.DataFrame, # a figures grid's results (from `run_grid`)
                  fig:str, # 'fig2' .. 'fig5'
-                 base:str=BASE, # the run name of the shared base run (`LEARNS_BASE` in `figures-beauty-cpu`)
                 ) -> pd.DataFrame:
     "One row per (dataset, variant) of a figure: its label, test HR@10 / NDCG@10 at the best validation epoch (and seed 1's)."
+    if fig not in FIGURE_VARIANTS: raise ValueError(f"fig={fig!r}: expected one of {list(FIGURE_VARIANTS)}")
     rows = []
-    for data, (label, o) in itertools.product(dict.fromkeys(df['data']), FIGURE_VARIANTS[fig]):
-        r, r1 = (df[(df['data'] == data) & (df['name'] == run_name(o, base) + s)] for s in ('', ', seed 1'))
+    for data, (label, vid) in itertools.product(dict.fromkeys(df['data']), FIGURE_VARIANTS[fig]):
+        r, r1 = variant_runs(df, data, vid)
         if len(r): rows.append(dict(dataset=data, variant=label, **{m: r.iloc[-1][f'test_{m}'] for m in ('HR@10', 'NDCG@10')},
                                     best_epoch=r.iloc[-1]['best_epoch'], **({'NDCG@10, seed 1': r1.iloc[-1]['test_NDCG@10']} if len(r1) else {})))
     return pd.DataFrame(rows)
 
-def plot_figure(df:pd.DataFrame, # a figures results table (from `run_grid`)
+def plot_figure(df:pd.DataFrame, # a figures grid's results (from `run_grid`)
                 fig:str, # 'fig2' .. 'fig5'
                 title:str='', # title of the two charts
                 axes=None, # two matplotlib axes to draw on (None: a new figure)
                 baseline:dict|None=None, # e.g. PopRec's metrics, drawn as a dashed line
-                base:str=BASE, # the run name of the shared base run
                 seed1:dict|None=None, # test NDCG@10 of second seeds stored elsewhere, by variant label (e.g. the base run's)
                ):
     "Bar charts of NDCG@10 and HR@10 per variant (and dataset) for one figure; on one dataset, second seeds' NDCG@10 as black dots."
-    t = figure_table(df, fig, base)
+    t = figure_table(df, fig)
     import matplotlib.pyplot as plt, seaborn as sns
     if axes is None: _, axes = plt.subplots(1, 2, figsize=(12, 3.2))
     s1 = {**dict(zip(t['variant'], t.get('NDCG@10, seed 1', pd.Series(dtype=float)))), **(seed1 or {})}
@@ -97,14 +67,13 @@ def plot_figure(df:pd.DataFrame, # a figures results table (from `run_grid`)
         ax.tick_params(axis='x', rotation=20)
     return t
 
-def plot_curves(df:pd.DataFrame, # a figures results table (from `run_grid`), one dataset
+def plot_curves(df:pd.DataFrame, # a figures grid's results (from `run_grid`), one dataset
                 fig:str, # 'fig2' .. 'fig5'
                 ax, # the matplotlib axes to draw on
-                base:str=BASE, # the run name of the shared base run
                ):
     "Validation NDCG@10 by epoch, one line per variant of a figure that `df` holds (a second seed dotted, in the same colour)."
-    for label, o in FIGURE_VARIANTS[fig]:
-        r, r1 = (df[df['name'] == run_name(o, base) + s] for s in ('', ', seed 1'))
+    for label, vid in FIGURE_VARIANTS[fig]:
+        r, r1 = variant_runs(df, df['data'].iloc[0], vid)
         if not len(r): continue
         c = json.loads(r.iloc[-1]['valid_ndcg10_curve']); line, = ax.plot(range(1, len(c) + 1), c, marker='o', ms=3, label=label)
         if len(r1): c = json.loads(r1.iloc[-1]['valid_ndcg10_curve']); ax.plot(range(1, len(c) + 1), c, ls=':', color=line.get_color(), label=f'{label}, seed 1')
@@ -141,7 +110,7 @@ def compare_inference(model, # a DiffRec
     if n_users: split = type(split)(**{**split.__dict__, **{k: getattr(split, k)[:n_users] for k in
                                        ('train', 'valid_hist', 'valid_target', 'test_hist', 'test_target')}})
     rows = []
-    for name, kw in ((f'Alg. 3, 1 seed', dict(seeds=[0])), (f'Alg. 3, {seeds} seeds', dict(seeds=range(seeds))),
+    for name, kw in (('Alg. 3, 1 seed', dict(seeds=[0])), (f'Alg. 3, {seeds} seeds', dict(seeds=range(seeds))),
                      (f'Alg. 2, chain of N={model.cfg.N}', dict(method='chain'))):
         if torch.cuda.is_available(): torch.cuda.synchronize()
         t0 = time.perf_counter(); m = evaluate_model(model, split, which, **kw)
@@ -204,7 +173,7 @@ def seed_diversity(model, # a DiffRec
 def case_study(model, # a trained DiffRec
                data, # the `Sequences` it was trained on
                user:int, # a user id as in the dataset file
-               movies:pd.DataFrame, # from `movie_table`
+               movies:pd.DataFrame|None=None, # from `movie_table` (None or empty: items are shown by id)
                seeds=(0, 1, 2), # one top-k list per seed
                k:int=5, # items per list
                last:int=10, # most recent items of the history shown
@@ -214,7 +183,60 @@ def case_study(model, # a trained DiffRec
     if user not in pos: raise ValueError(f"user={user}: not in {data.name or 'the data'}")
     seq = data.seqs[pos[user]]; hist, target = seq[:-1], seq[-1]  # the test protocol: predict the last item
     per, avg = seed_lists(model, [hist], seeds, k)
-    def table(items): return pd.DataFrame([dict(item=int(i), title=movies.loc[int(i), 'title'], genres=', '.join(movies.loc[int(i), 'genres']),
-                                                target='◀ next watched' if int(i) == target else '') for i in items])
+    known = movies is not None and len(movies)
+    def row(i):
+        i = int(i); m = known and i in movies.index
+        return dict(item=i, title=movies.loc[i, 'title'] if m else f'item {i}', genres=', '.join(movies.loc[i, 'genres']) if m else '',
+                    target='◀ next watched' if i == target else '')
+    table = lambda items: pd.DataFrame([row(i) for i in items], columns=['item', 'title', 'genres', 'target'])
     return dict(watchlist=table(hist[-last:]), target=table([target]),
                 **{f'seed {s}': table(per[j, 0]) for j, s in enumerate(seeds)}, averaged=table(avg[0]))
+
+# %% ../nbs/research/11_analysis.ipynb #1475a844
+def plot_case_study(cs:dict, # what `case_study` returned (or the same tables read back from a file)
+                    div:dict|None=None, # what `seed_diversity` returned, summarised under the figure
+                    title:str='', # the figure's title
+                   ):
+    "Figure 6 as a figure: the watchlist, then each seed's top-k and the seed-averaged list side by side, shaded by how many seeds list the item; the next watched item outlined."
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+    lists = {n: t for n, t in cs.items() if n.startswith('seed ') or n == 'averaged'}
+    seeds = [n for n in lists if n != 'averaged']
+    k, target = max(len(t) for t in lists.values()), int(cs['target']['item'].iloc[0])
+    count = pd.Series([i for n in seeds for i in lists[n]['item']]).value_counts()  # in how many seeds' lists each item is
+    short = lambda s, w: s if len(s) <= w else s[:w - 1] + '…'
+    fig, (ax_h, ax_l) = plt.subplots(1, 2, figsize=(16, 0.42 * max(k, len(cs['watchlist']) + 2) + 1.3), gridspec_kw=dict(width_ratios=[1, 2.6]))
+    rows = list(cs['watchlist'].itertuples()) + [None] + list(cs['target'].itertuples())
+    for r, w in enumerate(rows):
+        if w is None: ax_h.axhline(r + 0.5, color='grey', lw=0.5); continue
+        nxt = r == len(rows) - 1
+        ax_h.text(0, r + 0.5, short(w.title, 40) + ('   ◀ next watched' if nxt else ''), va='center', fontsize=8, weight='bold' if nxt else 'normal')
+        if w.genres: ax_h.text(0, r + 0.88, short(w.genres, 60), va='center', fontsize=6.5, color='dimgrey')
+    ax_h.set(xlim=(0, 1), ylim=(len(rows) + 0.2, 0), title='watchlist, oldest first'); ax_h.axis('off')
+    cmap = plt.get_cmap('Blues')
+    for j, (n, t) in enumerate(lists.items()):
+        ax_l.text(j + 0.5, -0.25, n, ha='center', fontsize=9, weight='bold')
+        for r, w in enumerate(t.itertuples()):
+            c = int(count.get(w.item, 0))
+            ax_l.add_patch(Rectangle((j + 0.02, r + 0.04), 0.96, 0.92, facecolor=cmap(0.05 + 0.4 * c / len(seeds)),
+                                     edgecolor='crimson' if w.item == target else 'white', lw=2.5 if w.item == target else 0.5))
+            ax_l.text(j + 0.05, r + 0.38, f'{r + 1}. {short(w.title, 34)}', va='center', fontsize=7.5)
+            if w.genres: ax_l.text(j + 0.05, r + 0.74, short(w.genres, 48), va='center', fontsize=6, color='dimgrey')
+    ax_l.set(xlim=(0, len(lists)), ylim=(k + 0.05, -0.5)); ax_l.axis('off')
+    ax_l.set_title(f"top-{k} per seed and averaged (darker: listed by more of the {len(seeds)} seeds; red: the next watched item)", fontsize=9)
+    if div:
+        note = (f"over {div['users']:,} users: {div['distinct_items_mean']:.1f} distinct items in the {div['seeds']} seeds' top-{div['k']} "
+                f"(of {div['distinct_items_max']}), Jaccard overlap between two seeds {div['jaccard_between_seeds']:.2f}, "
+                f"HR@{div['k']} one seed {div['HR_one_seed']:.4f} / averaged {div['HR_averaged']:.4f}")
+        if 'genres_one_list' in div: note += f", genres in one list {div['genres_one_list']:.1f} / in the union {div['genres_union_of_seeds']:.1f}"
+        fig.text(0.5, 0.005, note, ha='center', fontsize=8)
+    fig.suptitle(title, fontsize=11); fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+def case_study_records(cs:dict) -> dict:
+    "`case_study`'s tables as JSON-ready lists of rows (`case_study_tables` reads them back)."
+    return {n: t.to_dict('records') for n, t in cs.items()}
+
+def case_study_tables(records:dict) -> dict:
+    "The tables of `case_study_records` again, as `case_study` returned them."
+    return {n: pd.DataFrame(rows, columns=['item', 'title', 'genres', 'target']) for n, rows in records.items()}

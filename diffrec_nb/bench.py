@@ -4,7 +4,7 @@
 
 # %% ../nbs/research/15_bench.ipynb #7bf829a5
 from __future__ import annotations
-import itertools, re, sys, time, statistics
+import itertools, sys, time, statistics
 from pathlib import Path
 import pandas as pd, torch
 from .model import DiffRec, DiffRecConfig
@@ -14,9 +14,9 @@ from .train import resolve_device
 from .gpu import GraphedStep, GraphedSplitStep, compile_model
 
 # %% auto #0
-__all__ = ['JEMALLOC_CONF', 'JEMALLOC_CONF_V1', 'kernel_profile', 'epoch_rows', 'slice_batches', 'benchmark', 'find_jemalloc',
-           'jemalloc_env', 'step_seconds', 'allocator_benchmark', 'split_memory', 'allocator_memory', 'eval_memory',
-           'evaluation_memory', 'split_benchmark', 'split_speedup', 'batching_table', 'scored_positions']
+__all__ = ['JEMALLOC_CONF', 'JEMALLOC_CONF_V1', 'BATCHING_RUNS', 'kernel_profile', 'epoch_rows', 'slice_batches', 'benchmark',
+           'find_jemalloc', 'jemalloc_env', 'step_seconds', 'allocator_benchmark', 'split_memory', 'allocator_memory',
+           'eval_memory', 'evaluation_memory', 'split_benchmark', 'split_speedup', 'batching_table', 'scored_positions']
 
 # %% ../nbs/research/15_bench.ipynb #89751fa0
 def _median_time(fn, reps:int, warmup:int, dev:torch.device) -> float:
@@ -118,7 +118,7 @@ def benchmark(quick:bool=False, # tiny sizes that run in seconds
     o_dr, o_sr = torch.optim.Adam(dr.parameters()), torch.optim.Adam(sr.parameters())
     fns = {'train step: SASRec-CE': lambda: train_step(sr, o_sr, x_sr), 'train step: DiffRec': lambda: train_step(dr, o_dr, x_dr)}
     t = {k: _median_time(f, reps, 2, dev) for k, f in fns.items()}
-    if dev.type == 'cuda':  # the same DiffRec step under bf16 autocast, and recorded as a CUDA graph (07's `cuda_graph`)
+    if dev.type == 'cuda':  # the same DiffRec step under bf16 autocast, and recorded as a CUDA graph (08_train's `cuda_graph`)
         def _bf16_step():
             with torch.autocast('cuda', dtype=torch.bfloat16): return train_step(dr, o_dr, x_dr)
         fns['train step: DiffRec, bf16'] = _bf16_step
@@ -134,7 +134,7 @@ def benchmark(quick:bool=False, # tiny sizes that run in seconds
         for w in (10, 25):  # the same graphed bf16 step on rows of fewer positions: does its time follow its size?
             gw, xw = _graphed(dr.cfg, dev, True), x_dr[:, -w:].contiguous()
             t[f'train step: DiffRec, CUDA graph, bf16, width {w}'] = _median_time(lambda: gw(xw), reps, 5, dev)
-    if compiled:  # the DSR compiled (07's `compile`); on a GPU under bf16, then also recorded as a CUDA graph, as a fast run trains
+    if compiled:  # the DSR compiled (08_train's `compile`); on a GPU under bf16, then also recorded as a CUDA graph, as a fast run trains
         try: _time_compiled(dr.cfg, x_dr, dev, reps, fns, t)
         except Exception as e: print(f"compiled rows left out, compiling failed: {e!r}")  # the other rows still count
     dr.eval(); sr.eval(); rows = x_dr.clone(); rows[:, -1] = dr.unk
@@ -396,21 +396,28 @@ def split_speedup(df:pd.DataFrame, # what `split_benchmark` returned
                          'validation speed-up': r['validation s (est.)'] / b['validation s (est.)']})
 
 # %% ../nbs/research/15_bench.ipynb #667678ee
+BATCHING_RUNS = {  # grid -> {run id: (model, batches, seed)}: the 10-epoch Beauty pair under each way of batching
+    'beauty-cpu': {'sas-std1-e10': ('SASRec-CE', 'whole', 0), 'sas-std1-e10-s1': ('SASRec-CE', 'whole', 1),
+                   'dense-e10': ('dense DiffRec', 'whole', 0), 'dense-e10-s1': ('dense DiffRec', 'whole', 1)},
+    'bucket-cpu': {'sas-std1-batch-mean': ('SASRec-CE', 'pooled by length, per-batch mean', 0),
+                   'sas-std1': ('SASRec-CE', 'pooled by length, equal targets', 0), 'dense': ('dense DiffRec', 'pooled by length, equal targets', 0)},
+    'split-cpu': {'beauty-sas-std1-e10': ('SASRec-CE', 'whole, in 4 slices', 0), 'beauty-sas-std1-e10-s1': ('SASRec-CE', 'whole, in 4 slices', 1),
+                  'beauty-dense': ('dense DiffRec', 'whole, in 4 slices', 0), 'beauty-dense-s1': ('dense DiffRec', 'whole, in 4 slices', 1)},
+}
+
 def batching_table(results=None, # a results folder (default: the store, `experiments.stored`)
                   ) -> pd.DataFrame:
-    "The Beauty runs with whole batches, pooled batches and batches in slices, side by side: NDCG@10 and time."
-    from diffrec_nb.experiments import DENSE_NAME, load_results, stored
+    "The Beauty runs of `BATCHING_RUNS` with whole batches, pooled batches and batches in slices, side by side: NDCG@10 and time."
+    from diffrec_nb.experiments import load_results, stored
     path = (lambda name: Path(results)/name) if results else stored
-    df = pd.concat([load_results(path(f'{g}.csv')) for g in ('beauty-cpu', 'bucket-cpu', 'split-cpu') if path(f'{g}.csv').exists()])
-    sas = 'SASRec-CE, untied, item init std 1.0'
-    pat = rf"({re.escape(sas)}|{re.escape(DENSE_NAME)})(, batches (in 4 slices|by length, [^,]+))?(, seed 1)?"  # 10-epoch pair runs only
-    df = df[df['name'].str.fullmatch(pat)].copy()
-    df['model'] = df['name'].map(lambda n: 'SASRec-CE' if n.startswith(sas) else 'dense DiffRec')
-    df['seed'] = df['name'].str.contains('seed 1').astype(int)
-    df['batches'] = df['grid'].map({'beauty-cpu': 'whole', 'split-cpu': 'whole, in 4 slices'}).fillna(
-        df['name'].map(lambda n: 'pooled by length, ' + ('per-batch mean' if 'per-batch mean' in n else 'equal targets')))
-    df['s / epoch'] = df['wall_s'] / df['epochs_run']
-    return df.set_index(['model', 'batches', 'seed'])[['epochs_run', 'valid_NDCG@10', 'test_NDCG@10', 's / epoch']].sort_index()
+    rows = []
+    for g, runs in BATCHING_RUNS.items():
+        df = load_results(path(f'{g}.csv')).set_index('id')
+        rows += [dict(model=m, batches=b, seed=s, run=f'{g}:{i}', **df.loc[i, ['epochs_run', 'valid_NDCG@10', 'test_NDCG@10', 'wall_s']])
+                 for i, (m, b, s) in runs.items() if i in df.index]
+    t = pd.DataFrame(rows)
+    t['s / epoch'] = t['wall_s'] / t['epochs_run']
+    return t.set_index(['model', 'batches', 'seed'])[['run', 'epochs_run', 'valid_NDCG@10', 'test_NDCG@10', 's / epoch']].sort_index()
 
 # %% ../nbs/research/15_bench.ipynb #40acad8c
 def scored_positions(data:str, # dataset name or file

@@ -294,23 +294,24 @@ def _protocol(r) -> str:
 def table2(df:pd.DataFrame, # stored results (`load_results`)
            metrics=('HR@10', 'NDCG@10', 'HR@20', 'NDCG@20'), # test metrics shown
           ) -> pd.DataFrame:
-    "Measured test metrics with their protocol, interleaved with the paper's rows for the same datasets."
+    "Measured test metrics with their run id and protocol, interleaved with the paper's rows for the same datasets."
     rows = []
     for ds in dict.fromkeys(df['dataset'].astype(str).str.split('[').str[0]):
         for _, r in df[df['dataset'].astype(str).str.startswith(ds)].iterrows():
-            rows.append(dict(dataset=ds, method=r['name'], source='measured', protocol=_protocol(r), **{m: r[f'test_{m}'] for m in metrics}))
+            rows.append(dict(dataset=ds, method=r['name'], source='measured', id=r.get('id', ''), protocol=_protocol(r), **{m: r[f'test_{m}'] for m in metrics}))
         if ds in PAPER_TABLE2.index.get_level_values(0):
             for m_name, vals in PAPER_TABLE2.loc[ds].iterrows():
-                rows.append(dict(dataset=ds, method=m_name, source='paper', protocol='Table 2', **{m: vals[m] for m in metrics}))
+                rows.append(dict(dataset=ds, method=m_name, source='paper', id='', protocol='Table 2', **{m: vals[m] for m in metrics}))
     return pd.DataFrame(rows).set_index(['dataset', 'method', 'source'])
 
 # %% ../nbs/research/10_experiments.ipynb #92758278
 def variants_table(df:pd.DataFrame, # stored results of one grid and dataset (`load_results`)
-                   baseline:str='SASRec-CE', # the run whose test NDCG@10 the others are divided by
+                   baseline:str|None=None, # the run id whose test NDCG@10 the others are divided by
                   ) -> pd.DataFrame:
-    "Validation and test NDCG@10 / HR@10 per run, with each run's test NDCG@10 relative to the baseline's."
-    cols = ['samples', 'stride', 'epochs_run', 'best_epoch', 'valid_ndcg10_curve', 'train_loss_curve', 'test_NDCG@10', 'test_HR@10', 'wall_s']
-    t = df.set_index('name')[[c for c in cols if c in df]].copy()
+    "Per run (by id, with its label): training rows, epochs, validation and test NDCG@10 / HR@10, time, and its test NDCG@10 relative to the baseline's."
+    t = df.set_index('id')
+    rows = t['samples'].fillna('').astype(str) + t['stride'].map(lambda s: '' if pd.isna(s) or s == 1 else f'/{int(s)}')  # 'window/20': windows every 20
+    t = t.assign(rows=rows)[['name', 'rows', 'epochs_run', 'best_epoch', 'valid_NDCG@10', 'test_NDCG@10', 'test_HR@10', 'wall_s']]
     if baseline in t.index: t['vs ' + baseline] = t['test_NDCG@10'] / t.loc[baseline, 'test_NDCG@10']
     return t
 
