@@ -7,7 +7,6 @@ from __future__ import annotations
 import math
 from types import SimpleNamespace
 import torch
-import matplotlib.pyplot as plt
 import io
 from .diffusion import DiffusionSchedule, q_sample
 
@@ -81,6 +80,7 @@ def plot_schedules(N:int=1000, # number of diffusion steps
                    names=('sqrt', 'cosine', 'linear'), # schedules to draw, from `SCHEDULES`
                   ):
     "Figure 2 (left): ᾱₙ of each schedule, and its SNR on a log scale; returns the figure."
+    import matplotlib.pyplot as plt  # imported here: training and the command line need no plotting
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 3.8))
     for name in names:
         ab = make_schedule(name, N).alpha_bar[1:]
@@ -130,6 +130,7 @@ def schedule_explorer(name:str='sqrt', # initial schedule: a name from `SCHEDULE
                       seed:int=0, # seeds the embeddings and the noise (the noise is fixed while you drag)
                      ) -> SimpleNamespace:
     "Sliders for schedule, N and n with a live figure; returns the widgets, figure handles and `update`."
+    import matplotlib.pyplot as plt  # imported here: training and the command line need no plotting
     import ipywidgets as widgets  # imported here: the library itself (training, a GPU box) needs no notebook stack
     from IPython.display import Image, display
     E, eps, target = explorer_points(n_items, n_draws, seed)
@@ -169,6 +170,7 @@ def plot_noising_grid(names=('sqrt', 'cosine', 'linear'), # schedules, one row e
                       seed:int=0, # seeds the embeddings and the noise
                      ):
     "The explorer's right panel for each schedule (rows) and step n (columns), as one static figure; returns it."
+    import matplotlib.pyplot as plt  # imported here: training and the command line need no plotting
     if max(ns) > N: raise ValueError(f"steps {list(ns)}: every n must be <= N={N}")
     E, eps, target = explorer_points(n_items, n_draws, seed)
     fig, axs = plt.subplots(len(names), len(ns), figsize=(3.1 * len(ns), 3.2 * len(names)), squeeze=False)
