@@ -233,10 +233,12 @@ def plot_case_study(cs:dict, # what `case_study` returned (or the same tables re
     fig.suptitle(title, fontsize=11); fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig
 
-def case_study_records(cs:dict) -> dict:
+def case_study_records(cs:dict, # what `case_study` returned: name -> table
+                      ) -> dict:
     "`case_study`'s tables as JSON-ready lists of rows (`case_study_tables` reads them back)."
     return {n: t.to_dict('records') for n, t in cs.items()}
 
-def case_study_tables(records:dict) -> dict:
+def case_study_tables(records:dict, # what `case_study_records` returned (e.g. read back from JSON)
+                     ) -> dict:
     "The tables of `case_study_records` again, as `case_study` returned them."
     return {n: pd.DataFrame(rows, columns=['item', 'title', 'genres', 'target']) for n, rows in records.items()}
