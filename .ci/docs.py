@@ -23,7 +23,7 @@ def site_path(nb:Path) -> str:
     "A notebook's path on the site and in the repository, relative to nbs/ ('03_efficient.ipynb', 'research/10_experiments.ipynb')."
     return nb.relative_to(ROOT/'nbs').as_posix()
 
-PAGES = {'RESULTS.md': 'results.md', 'CHANGELOG.md': 'changelog.md'}  # repository pages the site carries too, and their site names
+PAGES = {'RESULTS.md': 'results.md', 'CHANGELOG.md': 'changelog.md'}  # repository pages the site carries too, and their source names there
 
 def _directives(src: str) -> set:
     "nbdev directives of a cell (`#| hide`, `#| export`, ...)."
@@ -41,7 +41,8 @@ def stage_notebook(src: Path, dst: Path):
         c = copy.deepcopy(c)
         if 'echo: false' in s: c.setdefault('metadata', {}).setdefault('tags', []).append('remove_input')
         c['source'] = '\n'.join(l for l in s.splitlines() if not l.startswith('#|')).strip('\n')
-        for page, site in PAGES.items(): c['source'] = c['source'].replace(f']({page})', f']({site})')  # the repository's pages, on the site
+        for page, site in PAGES.items():  # links to the repository's pages go to their pages on the site (notebook links are not rewritten by mkdocs)
+            c['source'] = c['source'].replace(f']({page})', f"]({site.replace('.md', '.html')})")
         if c['cell_type'] == 'code' and not c['source'] and not c.get('outputs'): continue
         cells.append(c)
     if src.name != 'index.ipynb':

@@ -11,14 +11,21 @@ from .experiments import (GRIDS, HEADLINE, HEADLINE_GPU, PAPER_TABLE2, compare_s
 from .stats import seed_test
 
 # %% auto #0
-__all__ = ['PAPER_SCALE', 'DATASETS', 'all_results', 'paper_scale', 'with_ratios', 'seed_runs', 'seed_pairs', 'pair_cell',
-           'seeds_table', 'md_table', 'results_page']
+__all__ = ['PAPER_SCALE', 'DATASETS', 'all_results', 'md_table', 'paper_scale', 'with_ratios', 'seed_runs', 'seed_pairs',
+           'pair_cell', 'seeds_table', 'results_page']
 
 # %% ../nbs/09_findings.ipynb #45deb4f1
 def all_results() -> pd.DataFrame:
     "Every stored run of every grid (the store shipped with the package, or your own copy of a grid's file), one row each."
     frames = [load_results(p) for p in stored_paths('*.csv') if 'grid' in pd.read_csv(p, nrows=0).columns]
     return pd.concat(frames, ignore_index=True)
+
+def md_table(df:pd.DataFrame, # any table; its index is dropped
+            ) -> str:
+    "A DataFrame as a markdown table: whole numbers without decimals, other floats to 4 decimals, NaN empty."
+    fmt = lambda v: '' if pd.isna(v) else str(int(v)) if isinstance(v, float) and v.is_integer() else f'{v:.4f}' if isinstance(v, float) else str(v).replace('|', '\\|')
+    return '\n'.join(['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + '---|' * len(df.columns)] +
+                     ['| ' + ' | '.join(fmt(v) for v in r) + ' |' for r in df.itertuples(index=False)])
 
 # %% ../nbs/09_findings.ipynb #a894d3ce
 PAPER_SCALE = {  # headline row -> (grid, run ids without their dataset prefix: two ids are two seeds, averaged)
@@ -101,13 +108,6 @@ def seeds_table(seeds:dict, # dataset -> `seed_pairs(dataset)`
     return pd.DataFrame(rows, index=cols).T
 
 # %% ../nbs/09_findings.ipynb #177b2a4b
-def md_table(df:pd.DataFrame, # any table; its index is dropped
-            ) -> str:
-    "A DataFrame as a markdown table: whole numbers without decimals, other floats to 4 decimals, NaN empty."
-    fmt = lambda v: '' if pd.isna(v) else str(int(v)) if isinstance(v, float) and v.is_integer() else f'{v:.4f}' if isinstance(v, float) else str(v).replace('|', '\\|')
-    return '\n'.join(['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + '---|' * len(df.columns)] +
-                     ['| ' + ' | '.join(fmt(v) for v in r) + ' |' for r in df.itertuples(index=False)])
-
 def results_page(res:pd.DataFrame|None=None, # every stored run (default: `all_results()`)
                  seeds:dict|None=None, # dataset -> `seed_pairs(dataset)` (default: computed here, which takes a while)
                 ) -> str:
