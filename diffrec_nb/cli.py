@@ -17,10 +17,11 @@ from .metrics import per_user
 from .stats import paired_tests, seed_test
 from .analysis import movie_table
 from .dense import DENSE
+from . import distributed
 
 # %% auto #0
-__all__ = ['SMALL', 'PRESETS', 'DEFAULT_PRESET', 'field_docs', 'item_titles', 'compare_text', 'seeds_compare', 'seeds_text',
-           'pairings_compare', 'pairings_text', 'main']
+__all__ = ['ALIASES', 'SMALL', 'PRESETS', 'DEFAULT_PRESET', 'field_docs', 'item_titles', 'compare_text', 'seeds_compare',
+           'seeds_text', 'pairings_compare', 'pairings_text', 'main']
 
 # %% ../nbs/research/16_cli.ipynb #0b66cec7
 def _field_docs_src(src:str, # source text of a class body
@@ -57,6 +58,8 @@ def _flag_groups(classes, skip=('n_items', 'variant')) -> dict:
     if DiffRecConfig in models: groups["DiffRec's departures from the paper (Variant)"] = [(f, Variant) for f in dataclasses.fields(Variant)]
     return {g: [(f, c) for f, c in fs if f.name not in skip] for g, fs in groups.items()}
 
+ALIASES = {'d': '--hidden-size'}  # field -> a second flag: `torchrun ... -m diffrec_nb.cli train --d 64` fails in torchrun's own parser
+
 def _add_dataclass_flags(p:argparse.ArgumentParser, # the (sub)parser that gets the flags
                          classes, # the dataclasses: RunConfig first, then the model configs
                          skip=('n_items', 'variant'), # fields that get no flag
@@ -69,13 +72,15 @@ def _add_dataclass_flags(p:argparse.ArgumentParser, # the (sub)parser that gets 
         g = p.add_argument_group(title)
         for f, cls in fields:
             flag = '--' + f.name.replace('_', '-')
+            more = [ALIASES[f.name]] if f.name in ALIASES else []
             if f.name in values and values[f.name] != f.default:  # the default preset changes it: say both values
                 hlp = docs[cls][f.name] + f" (default: {values[f.name]!r}, from the '{name}' preset; {cls.__name__}'s own: {f.default!r})"
             else: hlp = docs[cls][f.name] + ('' if '(default' in docs[cls][f.name] else f' (default: {f.default!r})')
             hlp = hlp.replace('%', '%%')  # argparse formats help with %
             typ = f.type if isinstance(f.type, type) else {'int': int, 'float': float, 'bool': bool, 'str': str}.get(str(f.type).split('|')[0].strip(), str)
-            if typ is bool: g.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=hlp)
-            else: g.add_argument(flag, dest=f.name, type=typ, default=None, metavar=f.name.upper(), help=hlp)
+            if more: hlp += f"; {' '.join(more)} is the same flag (torchrun takes {flag} for one of its own options)"
+            if typ is bool: g.add_argument(flag, *more, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=hlp)
+            else: g.add_argument(flag, *more, dest=f.name, type=typ, default=None, metavar=f.name.upper(), help=hlp)
 
 SMALL = dict(d=64, n_layers=1, max_len=20, N=100, epochs=5, batch_size=128, lr=2e-3, dropout=0.1)  # sizes for a minute on a CPU
 PRESETS = {  # starting points for `train --preset`; explicit flags override them
@@ -116,7 +121,8 @@ def _parser() -> argparse.ArgumentParser:
     st.add_argument('--data-dir', help='data directory (default: $DIFFREC_DATA, then ./datasets)')
     st.add_argument('--short', choices=['error', 'drop'], default='error', help="users with fewer than 3 items: an error (default), or 'drop' them with a note")
     tr = sub.add_parser('train', help='train and evaluate a model, print a metrics table',
-                        description=f"datasets: {sorted(DATASETS)} or a path; models: {[*MODELS, 'poprec']}")
+                        description=f"datasets: {sorted(DATASETS)} or a path; models: {[*MODELS, 'poprec']}; on K GPUs or "
+                                    "CPU processes: torchrun --standalone --nproc_per_node K -m diffrec_nb.cli train ...")
     tr.add_argument('--preset', choices=list(PRESETS), default=DEFAULT_PRESET,
                     help="DiffRec's starting settings: 'dense' (default: every position a target, causal attention, Rec loss from "
                          "pure noise, λ = 0.1; the variant that ties SASRec-CE in 10_experiments), 'paper' (the paper's DiffRec as "
@@ -371,9 +377,10 @@ def _train(args) -> pd.DataFrame:
         raise ValueError(f"--cuda-graph records only the paper's DiffRec (one target per row, targets='last'); this run has "
                          f"targets={cfg.variant.targets!r} (preset '{args.preset}'), every position a target: use --preset paper")
     _check_run(run, cfg, resolve_device(run.device))  # bad settings: refused before the notes below read the data
-    if cfg is not None: print(_settings_line(cfg), flush=True)  # before the progress bars: what is being trained
-    if note := _coverage_note(run, cfg): print(note, flush=True)
-    if cfg is not None and (note := _resume_note(run, cfg)): print(note, flush=True)
+    if distributed.is_main():  # torchrun: rank 0 speaks for the job
+        if cfg is not None: print(_settings_line(cfg), flush=True)  # before the progress bars: what is being trained
+        if note := _coverage_note(run, cfg): print(note, flush=True)
+        if cfg is not None and (note := _resume_note(run, cfg)): print(note, flush=True)
     res = train(run, cfg, args.allow_changed_data)
     if not res.get('finished', True): return pd.DataFrame({'stopped': [f"after {res['epochs_run']} epochs (max_minutes); rerun to continue"]})
     return pd.DataFrame({'valid': res['valid'], 'test': res['test']}).T
@@ -396,7 +403,7 @@ def main(argv:list|None=None, # the arguments (None: the command line)
     with warnings.catch_warnings():  # warnings (a run without data.json, users dropped, ...) as one-line notes, each once
         warnings.simplefilter('always', UserWarning); shown = set()
         def note(message, *a, **kw):
-            if str(message) not in shown: shown.add(str(message)); print(f"diffrec_nb {args.cmd}: note: {message}", file=sys.stderr)
+            if str(message) not in shown and distributed.is_main(): shown.add(str(message)); print(f"diffrec_nb {args.cmd}: note: {message}", file=sys.stderr)
         warnings.showwarning = note
         return _main(args)
 
@@ -409,7 +416,9 @@ def _main(args) -> int:
             print(f"wrote {r['path']}: {r['users']} users, {r['items']} items, {r['kept']} of {r['interactions']} interactions kept"
                   f" (k-core {args.k_core}, at least 3 items per user); id maps: {r['item_map'].name}, {r['user_map'].name}")
         elif args.cmd == 'stats': print(_stats(args))
-        elif args.cmd == 'train': print(_train(args).round(4).to_string())
+        elif args.cmd == 'train':
+            table = _train(args)
+            if distributed.is_main(): print(table.round(4).to_string())
         elif args.cmd == 'evaluate':
             print(pd.DataFrame(evaluate_run(args.run, args.data_dir, args.checkpoint, args.method, allow_changed_data=args.allow_changed_data)).T.round(4).to_string())
         elif args.cmd == 'recommend': print(_recommend(args))
@@ -425,5 +434,14 @@ def _main(args) -> int:
             elif args.allocator: print(allocator_benchmark(quick=args.quick).round(4).to_string())
             else: print(benchmark(quick=args.quick).to_string())
     except (OSError, DataError, ValueError, FloatingPointError) as e:  # OSError: a missing file, jemalloc off Linux
-        print(f"diffrec_nb {args.cmd}: error: {e}", file=sys.stderr); return 2
+        print(f"{_who(args.cmd)}: error: {e}", file=sys.stderr); return 2
+    except distributed.RankLost as e:  # torchrun: another process of the job stopped
+        print(f"{_who(args.cmd)}: stopped: {e}", file=sys.stderr); return 1
     return 0
+
+def _who(cmd:str) -> str:
+    "The name a message starts with: the command, and under torchrun the process that says it."
+    return f"diffrec_nb {cmd}" + (f" (rank {distributed.rank()} of {distributed.world()})" if distributed.launched() else '')
+
+# %% ../nbs/research/16_cli.ipynb #5e0d1c2b
+if __name__ == '__main__' and '__file__' in globals(): sys.exit(main())  # `python -m diffrec_nb.cli` (as `torchrun ... -m diffrec_nb.cli` runs it); not in a notebook, which has no __file__

@@ -18,6 +18,7 @@ from .model import DiffRec, DiffRecConfig, Settings
 from .sasrec import SASRec, SASRecConfig
 from .efficient import evaluate_model, model_ranks, train_step
 from .gpu import GraphedStep, GraphedSplitStep, compile_model, set_capturable, _cut
+from . import distributed
 
 # %% auto #0
 __all__ = ['MODELS', 'DEFAULT_SAMPLES', 'DATA_JSON', 'DATA_KEYS', 'ROW_KEYS', 'NAN_CHECK_EVERY', 'RunConfig', 'subset_users',
@@ -265,9 +266,10 @@ def _eval_kwargs(run:RunConfig, model) -> dict:
     return kw
 
 def _ranks(model, split:Split, which:str, run:RunConfig) -> torch.Tensor:
-    "`model_ranks` with the run's scoring options (under bf16 autocast with `run.amp_eval` on a GPU)."
+    "`model_ranks` with the run's scoring options (under bf16 autocast with `run.amp_eval` on a GPU), shared by torchrun's processes."
     dev = next(model.parameters()).device
     with torch.autocast('cuda', dtype=torch.bfloat16, enabled=run.amp_eval and dev.type == 'cuda'):
+        if distributed.active(): return distributed.shared_ranks(model, split, which, run.exclude_history, **_eval_kwargs(run, model))
         return model_ranks(model, split, which, run.exclude_history, **_eval_kwargs(run, model))
 
 def _evaluate(model, split:Split, which:str, run:RunConfig) -> dict:
@@ -282,6 +284,7 @@ def _check_run(run:RunConfig, cfg, dev:torch.device):
         if getattr(run, k) not in ok: raise ValueError(f"{k}={getattr(run, k)!r}: expected one of {ok}")
     for k, lo in (('patience', 1), ('stride', 1), ('max_users', 0), ('max_minutes', 0)):
         if getattr(run, k) < lo: raise ValueError(f"{k}={getattr(run, k)!r}: expected >= {lo}")
+    if distributed.launched() and run.model != 'poprec': _check_shared(run, cfg)
     if not run.cuda_graph: return
     if dev.type != 'cuda': raise ValueError(f"cuda_graph=True needs a CUDA device (device={run.device!r} gives {dev.type})")
     bs = getattr(cfg, 'batch_size', DiffRecConfig.batch_size)  # cfg None: the defaults
@@ -292,12 +295,21 @@ def _check_run(run:RunConfig, cfg, dev:torch.device):
         raise ValueError("cuda_graph=True: only the paper's DiffRec (one target per row, targets='last') can be recorded; SASRec-CE "
                          "and the dense variant pick their targets with a boolean mask, which waits for the host")
 
+def _check_shared(run:RunConfig, cfg):
+    "Refuse what several processes (torchrun) cannot do: a batch they cannot share evenly, slices, CUDA graphs."
+    if run.split: raise ValueError(f"split={run.split}: each process of a torchrun job already takes a share of every batch; "
+                                   "leave split at 0 (--split 0) with several processes")
+    if run.cuda_graph: raise ValueError("cuda_graph=True records one process's whole step; with several processes (torchrun) the "
+                                        "gradients are summed between them inside the step: leave --cuda-graph off")
+    distributed.per_rank_batch(getattr(cfg, 'batch_size', MODELS[run.model][1].batch_size))
+
 # %% ../nbs/08_train.ipynb #d76ab1b5
 def _poprec(run:RunConfig, split:Split, proto:dict, out:Path, record:dict) -> dict:
     "PopRec needs no training: evaluate it under the same protocol."
     ranks = {w: poprec_ranks(split, w, exclude_history=run.exclude_history) for w in ('valid', 'test')}
     res = dict(model='poprec', run=asdict(run), config={}, protocol=proto, epochs_run=0, best_epoch=0, wall_s=0.0,
                valid=rank_metrics(ranks['valid']), test=rank_metrics(ranks['test']))
+    if not distributed.is_main(): return res  # torchrun: every process counts the same, rank 0 writes
     _write_record(out, record)
     _save_ranks(out, split, ranks)
     atomic_write(out/'results.json', lambda f: f.write(json.dumps(res, indent=1).encode()))
@@ -347,7 +359,7 @@ def _resume(out:Path, run:RunConfig, cfg, model, opt, g:torch.Generator, record:
     if cfg.epochs < ck['state']['epoch']:
         raise ValueError(f"{out/'last.pt'}: already trained {ck['state']['epoch']} epochs, more than epochs={cfg.epochs}")
     model.load_state_dict(ck['model']); opt.load_state_dict(ck['opt']); _set_rng_state(ck['rng'], g)
-    if cfg.epochs > ck['state']['epoch']: (out/'results.json').unlink(missing_ok=True)  # it will describe the longer run
+    if cfg.epochs > ck['state']['epoch'] and distributed.is_main(): (out/'results.json').unlink(missing_ok=True)  # it will describe the longer run
     return ck['state'], (record if changed else None)
 
 def continue_run(src:str|Path, # a run folder with last.pt (from `train`)
@@ -380,6 +392,21 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     # nothing is written into `out` before an epoch has trained (or PopRec has been scored): a start that fails leaves no run folder
     if run.model == 'poprec': return _poprec(run, split, _protocol(run, data, split, torch.empty(0), dev, '-'), out, run_record(run, full, None, None))
     cfg = replace(cfg, n_items=data.n_items)
+    if not distributed.launched(): return _fit(run, cfg, data, full, split, samples, dev, t_start, allow_changed_data)
+    dev = distributed.rank_device(dev)  # one of several processes torchrun started: each its share of every batch
+    joined, sigterm = distributed.init(dev), distributed.on_sigterm()
+    try: res = _fit(run, cfg, data, full, split, samples, dev, t_start, allow_changed_data, shared=True)
+    except Exception as e:
+        if not distributed.lost(e): distributed.restore_sigterm(sigterm); raise
+        distributed.ignore_sigterm()  # torchrun's SIGTERM may follow at once: say why first, then exit
+        raise distributed.RankLost(_lost_message(out, e)) from None
+    distributed.restore_sigterm(sigterm); distributed.teardown(joined)
+    return res
+
+def _fit(run:RunConfig, cfg, data:Sequences, full:Sequences, split:Split, samples:str, dev:torch.device, t_start:float,
+         allow_changed_data:bool=False, shared:bool=False) -> dict:
+    "Build the model, train it epoch by epoch (from out/last.pt when there is one), then `_finish`; `shared`: as one of torchrun's processes."
+    out, cls, main = Path(run.out_dir), MODELS[run.model][0], distributed.is_main()  # main: this process writes the run folder
     torch.manual_seed(cfg.seed); random.seed(cfg.seed); np.random.seed(cfg.seed)
     model = cls(cfg).to(dev)
     if run.compile: compile_model(model)
@@ -390,20 +417,27 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     if run.resume and (out/'last.pt').exists():
         st, record = _resume(out, run, cfg, model, opt, g, record, allow_changed_data); set_capturable(opt, run.cuda_graph)
     graphed = (GraphedSplitStep(model, opt, run.split, run.amp) if run.split else GraphedStep(model, opt, run.amp)) if run.cuda_graph else None
-    proto = _protocol(run, data, split, rows, dev, samples)
+    ddp = distributed.wrap(model, dev) if shared else None  # rank 0's weights to every process
+    proto = _protocol(run, data, split, rows, dev, samples) | ({'processes': distributed.describe(cfg.batch_size)} if shared else {})
     while not _finished(st, run, cfg):
-        if run.max_minutes and time.time() - t_start > 60 * run.max_minutes: break
+        late = run.max_minutes and time.time() - t_start > 60 * run.max_minutes
+        if (distributed.agree(bool(late)) if shared else late): break  # rank 0's clock decides for every process
         t0 = time.time(); ep = st['epoch'] + 1
-        tr = _train_epoch(model, opt, rows, cfg.batch_size, g, ep, run, dev, lengths, graphed)
+        if shared: tr = distributed.train_epoch(ddp, opt, rows, lengths, cfg.batch_size, g, ep, FiniteWatch(ep, 1 if dev.type == 'cpu' else NAN_CHECK_EVERY),
+                                                _every_position(model), run.amp, run.progress and main)
+        else: tr = _train_epoch(model, opt, rows, cfg.batch_size, g, ep, run, dev, lengths, graphed)
         val = _evaluate(model, split, 'valid', run)
+        if shared: distributed.check_same(model)  # the processes' weights and step-sampler histories are still identical
         st['epoch'], st['wall_s'] = ep, st['wall_s'] + time.time() - t0
-        if record: _write_record(out, record); record = None  # before the first checkpoint
+        if record and main: _write_record(out, record)  # before the first checkpoint
+        record = None
         if val['NDCG@10'] > st['best']:
             st.update(best=val['NDCG@10'], best_epoch=ep, bad=0)
-            save_checkpoint(out/'best.pt', dict(model=model.state_dict(), config=asdict(cfg), run=asdict(run), epoch=ep))
+            if main: save_checkpoint(out/'best.pt', dict(model=model.state_dict(), config=asdict(cfg), run=asdict(run), epoch=ep))
         else: st['bad'] += 1
         rec = dict(epoch=ep, **{f'train_{k}': v for k, v in tr.items()}, **{f'valid_{k}': v for k, v in val.items()}, epoch_s=time.time() - t0)
         st['log'].append(rec)
+        if not main: continue  # every process decides alike (the same validation ranks); rank 0 writes
         atomic_write(out/'log.jsonl', lambda f: f.write(''.join(json.dumps(r) + '\n' for r in st['log']).encode()))
         save_checkpoint(out/'last.pt', dict(model=model.state_dict(), opt=opt.state_dict(), rng=_rng_state(g), state=st,
                                             config=asdict(cfg), run=asdict(run)))
@@ -411,16 +445,30 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     finished = st['epoch'] >= cfg.epochs or st['bad'] >= run.patience
     return _finish(model, split, run, cfg, st, proto, out, finished, record)
 
+def _lost_message(out:Path, # the run folder
+                  e:BaseException, # what stopped this process: a failed collective, or torchrun's SIGTERM
+                 ) -> str:
+    "What the remaining processes of a torchrun job say when one stopped: what happened, and that the same command resumes."
+    try: done = load_checkpoint(out/'last.pt')['state']['epoch'] if (out/'last.pt').exists() else None
+    except ValueError: done = None
+    then = (f"resumes from {out/'last.pt'}, the checkpoint of epoch {done}" if done is not None else
+            "starts the run again (no epoch had finished)")
+    return (f"the torchrun job lost a process (killed, out of memory, an error) or was stopped, and torchrun stops every process; "
+            f"this one saw: {distributed.reason(e)} (torchrun's report below names the process that failed). Run the same command "
+            f"again: it {then}")
+
 # %% ../nbs/08_train.ipynb #900ccb20
 def _finish(model, split:Split, run:RunConfig, cfg, st:dict, proto:dict, out:Path, finished:bool, record:dict|None=None) -> dict:
     "Evaluate the best checkpoint on valid and test and write results.json (only once training is finished)."
     res = dict(model=run.model, run=asdict(run), config=asdict(cfg), protocol=proto, epochs_run=st['epoch'],
                best_epoch=st['best_epoch'], wall_s=st['wall_s'], finished=finished, log=st['log'])
     if not finished: return res  # stopped by max_minutes: rerun with the same out_dir to continue
-    if record: _write_record(out, record)  # a finished run resumed on changed data, allowed: the record follows the results
+    if record and distributed.is_main(): _write_record(out, record)  # a finished run resumed on changed data, allowed: the record follows the results
+    distributed.barrier()  # torchrun: every process reads best.pt once rank 0 has written it
     model.load_state_dict(load_checkpoint(out/'best.pt')['model'])
     ranks = {w: _ranks(model, split, w, run) for w in ('valid', 'test')}
     res['valid'], res['test'] = rank_metrics(ranks['valid']), rank_metrics(ranks['test'])
+    if not distributed.is_main(): return res
     _save_ranks(out, split, ranks)  # before results.json, whose presence means the run is complete
     atomic_write(out/'results.json', lambda f: f.write(json.dumps(res, indent=1).encode()))
     return res
