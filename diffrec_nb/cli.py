@@ -85,7 +85,7 @@ def _add_dataclass_flags(p:argparse.ArgumentParser, # the (sub)parser that gets 
 SMALL = dict(d=64, n_layers=1, max_len=20, N=100, epochs=5, batch_size=128, lr=2e-3, dropout=0.1)  # sizes for a minute on a CPU
 PRESETS = {  # starting points for `train --preset`; explicit flags override them
     'dense': DENSE.departures(),  # the default: every position a target, causal, Rec loss from h^N, λ = 0.1 (the variant that ties SASRec-CE, 10)
-    'paper': {},  # the paper's DiffRec as written, at its settings (Section 5.1.4): `DiffRecConfig()`
+    'paper': {},  # the paper's DiffRec at its settings (Section 5.1.4): `DiffRecConfig()` (--loss-scale sum: Eq. 17-18 as printed)
     'small': {**DENSE.departures(), **SMALL},  # the dense DiffRec, a minute on a CPU
     'paper-small': SMALL,  # the paper's DiffRec at the same small sizes
 }
@@ -125,8 +125,8 @@ def _parser() -> argparse.ArgumentParser:
                                     "CPU processes: torchrun --standalone --nproc_per_node K -m diffrec_nb.cli train ...")
     tr.add_argument('--preset', choices=list(PRESETS), default=DEFAULT_PRESET,
                     help="DiffRec's starting settings: 'dense' (default: every position a target, causal attention, Rec loss from "
-                         "pure noise, λ = 0.1; the variant that ties SASRec-CE in 10_experiments), 'paper' (the paper's DiffRec as "
-                         "written), 'small' (dense, a minute on a CPU) or 'paper-small'; the defaults below are the 'dense' "
+                         "pure noise, λ = 0.1; the variant that ties SASRec-CE in 10_experiments), 'paper' (the paper's DiffRec at "
+                         "its settings; --loss-scale sum for Eq. 17-18 as printed), 'small' (dense, a minute on a CPU) or 'paper-small'; the defaults below are the 'dense' "
                          "preset's, and any flag given overrides the preset")
     _add_dataclass_flags(tr, [RunConfig, DiffRecConfig, SASRecConfig], preset=(DEFAULT_PRESET, PRESETS[DEFAULT_PRESET]))
     tr.add_argument('--allow-changed-data', action='store_true', help="resume a run although the data differ from those it was trained on "
