@@ -7,6 +7,7 @@ from __future__ import annotations
 import torch, torch.nn as nn, torch.nn.functional as F
 from .diffusion import q_sample
 from .model import DiffRec, DiffRecConfig, Variant
+from .scale import item_loss
 
 # %% auto #0
 __all__ = ['DENSE', 'DenseDiffRec']
@@ -65,7 +66,9 @@ class DenseDiffRec(DiffRec):
             h_rec = self.dsr(h0[:, :-1] + self.channel(q_sample(self.schedule, tgt, nN, generator=generator)), nN, x[:, :-1], every=True)
         else: h_rec = f
         kb = keep.bool()  # logits only where there is a target: on short sequences most of a row is padding
-        ce = torch.zeros_like(keep).masked_scatter(kb, F.cross_entropy(self.logits(h_rec[kb]), x[:, 1:][kb], reduction='none'))
+        h_kb, t_kb = h_rec[kb], x[:, 1:][kb]
+        rec = F.cross_entropy(self.logits(h_kb), t_kb, reduction='none') if self.cfg.out_loss == 'full' else item_loss(self, h_kb, t_kb, generator)
+        ce = torch.zeros_like(keep).masked_scatter(kb, rec)
         w = torch.ones_like(mse) if weight is None else weight
         R, K = (len(x), keep.sum().clamp(min=1)) if batch_totals is None else batch_totals
         mse_term = (w * mse).mean() if batch_totals is None else (w * mse).sum() / R

@@ -11,6 +11,7 @@ from .diffusion import q_sample, p_sample
 from .model import DiffRec, DiffRecConfig, ranking_logits
 from .data import Split, inference_rows, training_samples, trim_padding
 from .metrics import DenseScorer, evaluate_scorer, batch_ranks, full_ranks, rank_metrics, eval_side
+from .scale import large_catalogue, bounded_ranks
 
 # %% auto #0
 __all__ = ['ImportanceSampler', 'draw_index', 'sampler_for', 'train_step', 'model_ranks', 'evaluate_model', 'fit_small',
@@ -210,10 +211,12 @@ def model_ranks(model, # any model with `score(histories, **kwargs)` (DiffRec, S
                 split:Split, # a leave-one-out split
                 which:str='valid', # 'valid' or 'test' targets
                 exclude_history:bool=False, # drop each user's history items from the ranking
+                bounded:bool|None=None, # rank in chunks of items (memory: one batch x chunk); None: above `scale.LARGE_CATALOGUE` items
                 **score_kwargs, # e.g. method='chain', seeds=range(10) for DiffRec
                ) -> torch.Tensor:
     "Each validation or test user's 0-based target rank among all items (for `stats.paired_test`)."
     hist, tgt = eval_side(split, which)
+    if bounded or (bounded is None and large_catalogue(split.n_items)): return bounded_ranks(model, split, which, exclude_history, **score_kwargs)
     if hasattr(model, 'score_iter'):  # ranked batch by batch, on the model's device: one batch x items in memory
         return batch_ranks(model.score_iter(hist, **score_kwargs), split, which, exclude_history)
     return full_ranks(DenseScorer(model.score(hist, **score_kwargs)), tgt, split.n_items, exclude=hist if exclude_history else None)

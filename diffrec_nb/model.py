@@ -12,6 +12,7 @@ from .diffusion import q_sample, step_embedding, _at
 from .schedules import make_schedule
 from .data import score_batches
 from .metrics import collect_scores, recommend_items
+from .scale import item_loss, large_catalogue, bounded_recommend
 
 # %% auto #0
 __all__ = ['check_config', 'Settings', 'Variant', 'DiffRecConfig', 'noise_mask', 'attention_mask', 'SeqEncoder', 'DSR',
@@ -21,12 +22,14 @@ __all__ = ['check_config', 'Settings', 'Variant', 'DiffRecConfig', 'noise_mask',
 def check_config(cfg, # a DiffRecConfig or SASRecConfig
                 ):
     "Refuse sizes and rates that cannot train, naming the setting: counts below 1, a dropout outside [0, 1), a learning rate <= 0."
-    for k in ('max_len', 'd', 'n_layers', 'n_heads', 'batch_size', 'epochs', 'N', 'n_seeds', 'history'):
+    for k in ('max_len', 'd', 'n_layers', 'n_heads', 'batch_size', 'epochs', 'N', 'n_seeds', 'history', 'out_chunk', 'out_negatives'):
         v = getattr(cfg, k, 1)
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1: raise ValueError(f"{k}={v!r}: expected an integer >= 1")
     if cfg.d_ff < 0: raise ValueError(f"d_ff={cfg.d_ff!r}: expected 0 (4*d) or a size >= 1")
     if not 0 <= cfg.dropout < 1: raise ValueError(f"dropout={cfg.dropout!r}: expected 0 <= dropout < 1")
     if not (cfg.lr > 0 and math.isfinite(cfg.lr)): raise ValueError(f"lr={cfg.lr!r}: expected a finite learning rate > 0")
+    _choice(cfg, 'out_loss', ('full', 'chunked', 'sampled'))
+    if not (cfg.out_alpha >= 0 and math.isfinite(cfg.out_alpha)): raise ValueError(f"out_alpha={cfg.out_alpha!r}: expected a finite number >= 0")
 
 def _choice(obj, name:str, options:tuple):
     "Refuse a setting outside its options, naming it."
@@ -92,6 +95,11 @@ class DiffRecConfig(Settings):
     n_layers: int = 2          # Transformer encoder layers
     n_heads: int = 2           # attention heads
     d_ff: int = 0              # feed-forward size; 0 = 4*d, the standard Transformer (the paper does not say)
+    out_loss: str = 'full'     # the Rec loss over items: 'full' softmax (every logit at once); for large catalogues 'chunked' (the
+                               #   same loss, out_chunk items at a time) or 'sampled' (shared negatives, log-Q corrected): research/19_scale
+    out_chunk: int = 65536     # items per chunk of out_loss='chunked': memory grows with rows x out_chunk, not rows x |V|
+    out_negatives: int = 1024  # negatives per batch of out_loss='sampled', shared by all its rows
+    out_alpha: float = 0.0     # out_loss='sampled': negatives drawn uniformly (0) or in proportion to (count + 1)^out_alpha of the targets seen
     dropout: float = 0.3       # 0.3 for Beauty and Toys, 0.2 for ML-1M
     schedule: str = 'sqrt'     # noise schedule: 'sqrt' (the paper's), 'cosine' or 'linear' (Figure 2)
     N: int = 1000              # diffusion steps
@@ -231,6 +239,7 @@ class Recommender(nn.Module):
                   **kwargs, # options of `score_iter`
                  ) -> torch.Tensor:
         "Top-k item ids for each history (by default never an item already in it), (len(histories), k); see `metrics.recommend_items`."
+        if large_catalogue(self.cfg.n_items): return bounded_recommend(self, histories, k, exclude_history, **kwargs)  # top-k kept chunk by chunk
         return recommend_items(lambda h: self.score(h, **kwargs), histories, self.cfg.n_items, k, exclude_history)
 
 class DiffRec(Recommender):
@@ -319,7 +328,8 @@ def loss(self:DiffRec, x:torch.Tensor, # (B, T) training rows, target at positio
     if v.rec_loss == 'predicted' and v.rec_from == 'noise':                  # variant: predict v_T as inference does, from h^N
         nN = torch.full_like(n, self.cfg.N)
         h_rec = self.dsr(self.forward_process(x, nN, generator=generator)[1], nN, x)
-    rec = F.cross_entropy(self.logits(h_rec), x[:, -1], reduction='none')    # Eq. (9), (13): -log p(v_T | h_T^0)
+    rec = (F.cross_entropy(self.logits(h_rec), x[:, -1], reduction='none')   # Eq. (9), (13): -log p(v_T | h_T^0)
+           if self.cfg.out_loss == 'full' else item_loss(self, h_rec, x[:, -1], generator))  # large catalogues: research/19_scale
     w = torch.ones_like(mse) if weight is None else weight
     if v.loss_scale == 'sum': w = w * self.cfg.N                             # Eq. (18): 1/p_n (the sampler gives 1/(N p_n))
     avg = (lambda t: t.mean()) if batch_totals is None else (lambda t: t.sum() / batch_totals[0])  # over the rows of the batch

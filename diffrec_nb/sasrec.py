@@ -9,6 +9,7 @@ from dataclasses import dataclass, asdict
 import torch, torch.nn as nn, torch.nn.functional as F
 from .model import Recommender, SeqEncoder, Settings, check_config, ranking_logits
 from .data import pad_left, trim_padding
+from .scale import item_loss
 
 # %% auto #0
 __all__ = ['SASRecConfig', 'SASRec']
@@ -23,6 +24,10 @@ class SASRecConfig(Settings):
     n_layers: int = 2       # Transformer layers
     n_heads: int = 2        # attention heads
     d_ff: int = 0           # feed-forward size; 0 = 4*d
+    out_loss: str = 'full'  # the loss over items: 'full' softmax; for large catalogues 'chunked' or 'sampled' (as DiffRecConfig's)
+    out_chunk: int = 65536  # items per chunk of out_loss='chunked'
+    out_negatives: int = 1024 # negatives per batch of out_loss='sampled'
+    out_alpha: float = 0.0  # out_loss='sampled': uniform negatives (0) or in proportion to (count + 1)^out_alpha
     dropout: float = 0.3    # dropout on the input and in every layer
     init_std: float = 1.0   # std of the item-embedding init: 1.0 (DiffRec's) measured best untied (research/10); tied scores need 0.1
     tied: bool = False      # False: a separate output layer W h + b, as DiffRec's Eq. (8) (measured stronger, see below);
@@ -64,14 +69,18 @@ class SASRec(SeqEncoder, Recommender):
         return z
 
     def training_loss(self, x:torch.Tensor, # (B, T+1) training rows
-                      generator=None, # unused: SASRec-CE draws nothing (it is here for `train_step`)
+                      generator=None, # draws the negatives of out_loss='sampled' (the full loss draws nothing)
                       batch_totals:tuple|None=None, # (rows, targets) of the whole batch when x is one slice of it
                      ) -> dict:
-        "Full-softmax cross-entropy of the next item at every non-padding position (a slice's share of its batch's)."
+        "Cross-entropy of the next item over all items at every non-padding position (a slice's share of its batch's); `out_loss` says how."
         inp, tgt = x[:, :-1], x[:, 1:]
         keep = (inp != 0) & (tgt != 0)
-        lg = self.logits(self.hidden(inp)[keep])
-        ce = F.cross_entropy(lg, tgt[keep]) if batch_totals is None else F.cross_entropy(lg, tgt[keep], reduction='sum') / batch_totals[1]
+        h, t = self.hidden(inp)[keep], tgt[keep]
+        if self.cfg.out_loss == 'full':
+            lg = self.logits(h)
+            ce = F.cross_entropy(lg, t) if batch_totals is None else F.cross_entropy(lg, t, reduction='sum') / batch_totals[1]
+        else:  # large catalogues, the loss chunked or sampled (research/19_scale)
+            per = item_loss(self, h, t, generator); ce = per.mean() if batch_totals is None else per.sum() / batch_totals[1]
         return dict(loss=ce, rec=ce.detach()[None])
 
     def after_step(self, out:dict, # what `training_loss` returned (unused: SASRec-CE keeps no state between steps)
