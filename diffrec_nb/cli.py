@@ -168,6 +168,8 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument('--device', default='auto', help="'auto' (CUDA when present), 'cpu' or 'cuda' (default: auto)")
     e.add_argument('--out-root', default='runs', help='run folders go to OUT_ROOT/GRID/<dataset>/<name> (default: runs)')
     e.add_argument('--results', help='CSV file (default: GRID.csv in the results store, experiments.RESULTS)')
+    sub.add_parser('scale', add_help=False, help='how epoch time, ranking time and peak memory grow with users and items, or the '
+                   'million-item run (--million); `diffrec_nb scale --help` lists its flags (research/19_scale)')
     b = sub.add_parser('bench', help='cost of a DiffRec training step and of multi-seed inference, measured side by side')
     b.add_argument('--quick', action='store_true', help='tiny sizes (seconds)')
     b.add_argument('--allocator', action='store_true', help='CPU training step with the system allocator against jemalloc (Linux)')
@@ -399,6 +401,10 @@ def _stats(args) -> str:
 def main(argv:list|None=None, # the arguments (None: the command line)
         ) -> int:
     "Entry point of the `diffrec_nb` console script."
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    if argv[:1] == ['scale']:  # the scale benchmark parses its own flags (research/19_scale)
+        from diffrec_nb.scale import main_scale
+        main_scale(argv[1:]); return 0
     args = _parser().parse_args(argv)
     with warnings.catch_warnings():  # warnings (a run without data.json, users dropped, ...) as one-line notes, each once
         warnings.simplefilter('always', UserWarning); shown = set()

@@ -139,6 +139,7 @@ class LossModule(nn.Module):
                 generator:torch.Generator|None=None, # this process's draws (DiffRec's steps and noise)
                 batch_totals:tuple|None=None, # (rows, targets) of the whole batch: the loss is this process's share
                ) -> dict:
+        "The wrapped model's `training_loss` on this process's rows."
         return self.model.training_loss(x, generator, batch_totals=batch_totals)
 
 def _sum_hook(state, bucket):
