@@ -61,7 +61,7 @@ class RunConfig(Settings):
     progress: bool = True       # progress bars
     split: int = 0              # 0 = each batch in one pass at full width T (every stored result); k >= 1 = run each random
                                 #   batch as k slices of similar length cut of their padding, gradients summed, and score
-                                #   in length order: the same steps, less work on short sequences (a CPU speed-up, 15_bench;
+                                #   in length order: the same steps, less work on short sequences (a CPU speed-up, research/15_bench;
                                 #   on a GPU with `cuda_graph`, widths rounded up to 8 so that slices can be recorded)
 
 DEFAULT_SAMPLES = {'diffrec': 'prefixes', 'sasrec': 'user'}  # DiffRec trains on one target per row, SASRec on every position
