@@ -16,7 +16,8 @@ from .gpu import GraphedStep, GraphedSplitStep, compile_model
 # %% auto #0
 __all__ = ['JEMALLOC_CONF', 'JEMALLOC_CONF_V1', 'BATCHING_RUNS', 'kernel_profile', 'epoch_rows', 'slice_batches', 'benchmark',
            'find_jemalloc', 'jemalloc_env', 'step_seconds', 'allocator_benchmark', 'split_memory', 'allocator_memory',
-           'eval_memory', 'evaluation_memory', 'split_benchmark', 'split_speedup', 'batching_table', 'scored_positions']
+           'eval_memory', 'evaluation_memory', 'split_benchmark', 'split_speedup', 'batching_table', 'peer_summary',
+           'scored_positions']
 
 # %% ../nbs/research/15_bench.ipynb #89751fa0
 def _median_time(fn, reps:int, warmup:int, dev:torch.device) -> float:
@@ -418,6 +419,31 @@ def batching_table(results=None, # a results folder (default: the store, `experi
     t = pd.DataFrame(rows)
     t['s / epoch'] = t['wall_s'] / t['epochs_run']
     return t.set_index(['model', 'batches', 'seed'])[['run', 'epochs_run', 'valid_NDCG@10', 'test_NDCG@10', 's / epoch']].sort_index()
+
+# %% ../nbs/research/15_bench.ipynb #349cbbc7
+def peer_summary(df:pd.DataFrame, # one row per (model, epoch): model, label, epoch, wall_s, valid_NDCG@10, budget_min
+                 target:float=0.030, # the validation NDCG@10 to reach
+                ) -> pd.DataFrame:
+    "Time to `target` per model, RecBole's time ÷ it, and validation NDCG@10 at equal wall time."
+    order = list(df['model'].unique())  # as the run ordered them
+    df = df.sort_values(['model', 'wall_s'])
+    ends = df.groupby('model', sort=False)['wall_s'].max()
+    budget = 60 * float(df['budget_min'].iloc[0] or 0)
+    full = ends[ends >= budget] if budget else ends  # equal wall time: when the first model that used its budget stopped
+    t_eq = float((full if len(full) else ends).min())
+    rows = {}
+    for m, g in df.groupby('model', sort=False):
+        hit = g[g['valid_NDCG@10'] >= target]
+        upto = g[g['wall_s'] <= t_eq + 1e-9]
+        rows[m] = {'label': g['label'].iloc[0], 'epochs': len(g), 's/epoch': g['wall_s'].diff().fillna(g['wall_s']).mean(),
+                   'to target (s)': float(hit['wall_s'].iloc[0]) if len(hit) else float('nan'),
+                   'epochs to target': int(hit['epoch'].iloc[0]) if len(hit) else pd.NA,
+                   f'NDCG@10 at {t_eq:.0f} s': float(upto['valid_NDCG@10'].iloc[-1]) if len(upto) else float('nan'),
+                   'best NDCG@10': float(g['valid_NDCG@10'].max())}
+    out = pd.DataFrame.from_dict(rows, orient='index').loc[order]
+    ref = out['to target (s)'].get('recbole', float('nan'))
+    out.insert(5, 'RecBole ÷ it', ref / out['to target (s)'])
+    return out
 
 # %% ../nbs/research/15_bench.ipynb #40acad8c
 def scored_positions(data:str, # dataset name or file
