@@ -18,6 +18,11 @@ Usage (from the repository root, with the project's venv):
     .venv/bin/python benchmarks/peer_recbole.py --minutes 20 --target 0.030  # the measurement (run it on a quiet machine)
     .venv/bin/python benchmarks/peer_recbole.py --summarize /tmp/peer-recbole-beauty-cpu.csv --target 0.030
 
+The stored run (diffrec_nb/results/peer-recbole-beauty-cpu.csv, shown in nbs/research/15_bench.ipynb) was made with
+    taskset -c 0 env OMP_NUM_THREADS=1 .venv/bin/python benchmarks/peer_recbole.py --minutes 20 --target 0.030 \
+        --models recbole,sasrec-split4,dense-split4 --out /work/peer/peer-full.csv
+and then copied into the store.
+
 Models (--models, comma-separated): recbole (RecBole 1.2.1 SASRec, CE), sasrec (this package's SASRec-CE), dense (the dense
 DiffRec), and either of the package's two with a -splitK suffix (RunConfig.split = K: each batch run as K slices cut of their
 padding, scoring in length order; a documented CPU speed-up of this package, the same model and steps).
@@ -34,7 +39,7 @@ HERE = Path(__file__).resolve()
 REPO = HERE.parent.parent
 PEER_DIR = Path('/work/peer')              # RecBole's venv, its data, config, logs, checkpoints and our run folders: outside the repo
 BEAUTY = Path('/work/shared/datasets/Beauty.txt')
-OUT_CSV = Path('/tmp/peer-recbole-beauty-cpu.csv')  # later: diffrec_nb/results/peer-recbole-beauty-cpu.csv
+OUT_CSV = Path('/tmp/peer-recbole-beauty-cpu.csv')  # the stored run: diffrec_nb/results/peer-recbole-beauty-cpu.csv (see below)
 RECIPE = ['torch==2.13.0'], ['recbole==1.2.1', 'numpy<2', 'pandas<3', 'setuptools<81']  # two pip steps, in this order
 ALL_MODELS = 'recbole,sasrec,dense,sasrec-split4,dense-split4'
 
