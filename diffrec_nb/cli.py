@@ -349,7 +349,10 @@ def _coverage_note(run:RunConfig, # the run's settings (data, samples, users)
                   ) -> str:
     "A note when one training row per user, SASRec-CE's and the dense DiffRec's default, leaves out many training targets."
     if run.samples or cfg is None or not (run.model == 'sasrec' or _dense_rows(cfg)): return ''
-    seqs = leave_one_out(subset_users(load_dataset(run.data, run.data_dir), run.max_users, run.users_seed)).train
+    with warnings.catch_warnings():  # `train` itself reports the users `short='drop'` drops
+        warnings.simplefilter('ignore')
+        data = load_dataset(run.data, run.data_dir, short=run.short)
+    seqs = leave_one_out(subset_users(data, run.max_users, run.users_seed)).train
     T = cfg.max_len
     used, total = sum(min(len(s) - 1, T) for s in seqs), sum(max(len(s) - 1, 0) for s in seqs)
     if not total or used >= 0.8 * total: return ''

@@ -93,6 +93,9 @@ def full_ranks(scorer, # DenseScorer, LinearScorer, or anything with `.chunk(lo,
         s, ids = scorer.chunk(lo, hi), torch.arange(lo, hi, device=targets.device)
         if hist is not None: s = s.masked_fill(_history_mask(hist, lo, hi) & (ids[None] != targets[:, None]), -math.inf)
         ranks += _chunk_ahead(s, ts, targets, ids, tie)
+    if not bool(torch.isfinite(ts).all()):  # NaN ranks no item ahead of its target: every metric would read 1.0
+        raise FloatingPointError(f"{int((~torch.isfinite(ts)).sum())} of {len(ts)} target scores are not finite: the model diverged "
+                                 "(lower the learning rate) or its inputs are broken")
     return ranks.cpu()
 
 # %% ../nbs/06_metrics.ipynb #d8aca85f

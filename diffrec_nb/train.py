@@ -403,6 +403,16 @@ def train(run:RunConfig, # data, sampling, stopping, evaluation, output
     distributed.restore_sigterm(sigterm); distributed.teardown(joined)
     return res
 
+def _check_weights(model:torch.nn.Module, # the model after an epoch's steps
+                   epoch:int, # that epoch
+                  ):
+    "Raise when a weight is no longer finite: its scores would be NaN, and NaN ranks no item ahead of the target."
+    ok = torch.stack([torch.isfinite(p).all() for p in model.parameters()])
+    if not bool(ok.all()):
+        names = [n for (n, _), good in zip(model.named_parameters(), ok.tolist()) if not good]
+        raise FloatingPointError(f"non-finite weights after epoch {epoch} ({', '.join(names[:3])}{', …' if len(names) > 3 else ''}) although "
+                                 "every loss was finite: a step diverged; lower the learning rate or check the data")
+
 def _fit(run:RunConfig, cfg, data:Sequences, full:Sequences, split:Split, samples:str, dev:torch.device, t_start:float,
          allow_changed_data:bool=False, shared:bool=False) -> dict:
     "Build the model, train it epoch by epoch (from out/last.pt when there is one), then `_finish`; `shared`: as one of torchrun's processes."
@@ -411,6 +421,8 @@ def _fit(run:RunConfig, cfg, data:Sequences, full:Sequences, split:Split, sample
     model = cls(cfg).to(dev)
     if run.compile: compile_model(model)
     rows = training_samples(split.train, model.row_len, samples, run.stride)
+    if not len(rows): raise DataError(f"{run.data}: no training rows (samples={samples!r}): leave-one-out keeps each user's last two items "
+                                      "for validation and test, so a user needs at least 4 items to leave one training target")
     lengths, rows = (rows != 0).sum(1), rows.to(dev)
     opt, g = torch.optim.Adam(model.parameters(), lr=cfg.lr, capturable=run.cuda_graph), torch.Generator().manual_seed(cfg.seed)
     st, record = dict(epoch=0, best=-1.0, best_epoch=0, bad=0, log=[], wall_s=0.0), run_record(run, full, samples, cfg.max_len)
@@ -426,6 +438,7 @@ def _fit(run:RunConfig, cfg, data:Sequences, full:Sequences, split:Split, sample
         if shared: tr = distributed.train_epoch(ddp, opt, rows, lengths, cfg.batch_size, g, ep, FiniteWatch(ep, 1 if dev.type == 'cpu' else NAN_CHECK_EVERY),
                                                 _every_position(model), run.amp, run.progress and main)
         else: tr = _train_epoch(model, opt, rows, cfg.batch_size, g, ep, run, dev, lengths, graphed)
+        _check_weights(model, ep)  # one host sync an epoch: a step can blow the weights up while its own loss was finite
         val = _evaluate(model, split, 'valid', run)
         if shared: distributed.check_same(model)  # the processes' weights and step-sampler histories are still identical
         st['epoch'], st['wall_s'] = ep, st['wall_s'] + time.time() - t0
