@@ -171,11 +171,11 @@ def extra_noise(self:DiffRec, gens:list, # one generator per inference seed
 
 @patch
 @torch.no_grad()
-def infer_one_step(self:DiffRec, rows:torch.Tensor, # (B, T) inference rows ending in [unk]
-                   seeds:list|None=None, # random seeds to average over (default: range(cfg.n_seeds))
-                   max_batch:int=8192, # rows per DSR pass
-                  ) -> torch.Tensor:
-    "Algorithm 3: item probabilities averaged over seeds, each from one prediction at step N, (B, n_items+2)."
+def seed_predictions(self:DiffRec, rows:torch.Tensor, # (B, T) inference rows ending in [unk]
+                     seeds:list|None=None, # random seeds (default: range(cfg.n_seeds))
+                     max_batch:int=8192, # rows per DSR pass
+                    ) -> torch.Tensor:
+    "Algorithm 3, lines 2–6: the DSR's prediction f_θ(h_T^N, N) for each seed, (S, B, d), before the softmax."
     seeds = list(range(self.cfg.n_seeds)) if seeds is None else list(seeds)
     B, s, d = len(rows), self.schedule, self.cfg.d
     h0 = self.embed(rows)
@@ -183,15 +183,27 @@ def infer_one_step(self:DiffRec, rows:torch.Tensor, # (B, T) inference rows endi
     eps = torch.stack([torch.randn(B, d, generator=gi, device=rows.device) for gi in gens])  # Alg. 3, lines 2-3: (S, B, d)
     hT = q_sample(s, h0[:, -1].expand(len(seeds), B, d), s.N, noise=eps).reshape(-1, d)  # line 5: h_T^N (Eq. 7)
     extra = self.extra_noise(gens, rows)  # what a variant draws besides, per seed (the dense DiffRec, 04_dense); nothing here
-    rows_s = rows.repeat(len(seeds), 1)
-    probs = torch.zeros(B, self.cfg.n_items + 2, device=rows.device)
+    rows_s, out = rows.repeat(len(seeds), 1), []
     for lo in range(0, len(rows_s), max_batch):
         sl = slice(lo, lo + max_batch)
         nN = torch.full((len(rows_s[sl]),), s.N, device=rows.device)
-        f = self.denoise(rows_s[sl], hT[sl], nN, **{k: e[sl] for k, e in extra.items()})  # line 6
-        p = F.softmax(ranking_logits(self, f), -1)                         # line 7: Eq. (8)
+        out.append(self.denoise(rows_s[sl], hT[sl], nN, **{k: e[sl] for k, e in extra.items()}))  # line 6
+    return torch.cat(out).reshape(len(seeds), B, d)
+
+@patch
+@torch.no_grad()
+def infer_one_step(self:DiffRec, rows:torch.Tensor, # (B, T) inference rows ending in [unk]
+                   seeds:list|None=None, # random seeds to average over (default: range(cfg.n_seeds))
+                   max_batch:int=8192, # rows per DSR pass
+                  ) -> torch.Tensor:
+    "Algorithm 3: item probabilities averaged over seeds, each from one prediction at step N, (B, n_items+2)."
+    f = self.seed_predictions(rows, seeds, max_batch)                  # lines 2-6: (S, B, d)
+    S, B = f.shape[:2]
+    f, probs = f.reshape(S * B, -1), torch.zeros(B, self.cfg.n_items + 2, device=rows.device)
+    for lo in range(0, len(f), max_batch):
+        p = F.softmax(ranking_logits(self, f[lo:lo + max_batch]), -1)   # line 7: Eq. (8)
         probs.index_add_(0, torch.arange(lo, lo + len(p), device=rows.device) % B, p)
-    return probs / len(seeds)                                               # line 9: the average over seeds
+    return probs / S                                                    # line 9: the average over seeds
 
 # %% ../nbs/03_efficient.ipynb #45359da7
 @patch

@@ -9,17 +9,15 @@ from pathlib import Path
 import numpy as np, pandas as pd, torch, torch.nn.functional as F
 from tqdm.auto import tqdm
 from .data import Sequences, Split, _zipf_weights, atomic_write, inference_rows, leave_one_out, pad_left, score_batches, training_samples, trim_padding
-from .diffusion import q_sample
 from .metrics import LinearScorer, check_histories, eval_side, full_ranks, poprec_ranks, rank_metrics
 
 # %% auto #0
 __all__ = ['OUT_LOSSES', 'LARGE_CATALOGUE', 'RANK_CHUNK', 'MILLION', 'SCALE_SIZES', 'SCALE_FIXED', 'TIME_PARTS', 'output_layer',
            'chunk_logits', 'target_logits', 'ChunkedCrossEntropy', 'chunked_cross_entropy', 'Proposal',
-           'sampled_softmax_loss', 'proposal_of', 'item_loss', 'large_catalogue', 'SeedMeanScorer', 'seed_predictions',
-           'batch_scorer', 'bounded_ranks', 'bounded_top_k', 'bounded_recommend', 'synthetic_catalogue', 'rss_gb',
-           'peak_rss_gb', 'scale_model', 'train_epoch_timed', 'measure_size', 'run_fresh', 'store_row', 'million_run',
-           'estimate_full', 'scale_points', 'item_tables_gb', 'dominant', 'scale_benchmark', 'growth_slopes',
-           'plot_scale', 'main_scale']
+           'sampled_softmax_loss', 'proposal_of', 'item_loss', 'large_catalogue', 'SeedMeanScorer', 'batch_scorer',
+           'bounded_ranks', 'bounded_top_k', 'bounded_recommend', 'synthetic_catalogue', 'rss_gb', 'peak_rss_gb',
+           'scale_model', 'train_epoch_timed', 'measure_size', 'run_fresh', 'store_row', 'million_run', 'estimate_full',
+           'scale_points', 'item_tables_gb', 'dominant', 'scale_benchmark', 'growth_slopes', 'plot_scale', 'main_scale']
 
 # %% ../nbs/research/19_scale.ipynb #f1a2b3c4
 OUT_LOSSES = ('full', 'chunked', 'sampled')  # the model configs' `out_loss`: every logit at once, chunks of items, or sampled negatives
@@ -190,27 +188,6 @@ class SeedMeanScorer:
         return torch.exp(torch.stack([target_logits(fs, self.W, self.b, items) for fs in self.f]) - self.lse).sum(0) / len(self.f)
 
 # %% ../nbs/research/19_scale.ipynb #b1c2d3e4
-@torch.no_grad()
-def seed_predictions(model, # a DiffRec (the paper's or the dense one)
-                     rows:torch.Tensor, # (B, T) inference rows ending in [unk]
-                     seeds:list|None=None, # random seeds (default: range(cfg.n_seeds))
-                     max_batch:int=8192, # rows per DSR pass
-                    ) -> torch.Tensor:
-    "Algorithm 3, lines 2–6, as `infer_one_step` computes them: f_θ(h_T^N, N) for each seed, (S, B, d), before the softmax."
-    seeds = list(range(model.cfg.n_seeds)) if seeds is None else list(seeds)
-    B, s, d = len(rows), model.schedule, model.cfg.d
-    h0 = model.embed(rows)
-    gens = [torch.Generator(rows.device).manual_seed(sd) for sd in seeds]
-    eps = torch.stack([torch.randn(B, d, generator=gi, device=rows.device) for gi in gens])   # lines 2-3: (S, B, d)
-    hT = q_sample(s, h0[:, -1].expand(len(seeds), B, d), s.N, noise=eps).reshape(-1, d)    # line 5: h_T^N (Eq. 7)
-    extra = model.extra_noise(gens, rows)
-    rows_s, out = rows.repeat(len(seeds), 1), []
-    for lo in range(0, len(rows_s), max_batch):
-        sl = slice(lo, lo + max_batch)
-        nN = torch.full((len(rows_s[sl]),), s.N, device=rows.device)
-        out.append(model.denoise(rows_s[sl], hT[sl], nN, **{k: e[sl] for k, e in extra.items()}))  # line 6
-    return torch.cat(out).reshape(len(seeds), B, d)
-
 def batch_scorer(model, # SASRec-CE or a DiffRec, in eval mode
                  histories:list, # one batch of item-id lists, oldest first
                  by_length:bool=False, # cut the rows of their leading padding (as `score_rows`)
@@ -221,7 +198,7 @@ def batch_scorer(model, # SASRec-CE or a DiffRec, in eval mode
     dev, (W, b) = next(model.parameters()).device, output_layer(model)
     if hasattr(model, 'infer_one_step'):
         rows = inference_rows(histories, model.unk, model.cfg.max_len)
-        f = seed_predictions(model, (trim_padding(rows) if by_length else rows).to(dev), seeds)
+        f = model.seed_predictions((trim_padding(rows) if by_length else rows).to(dev), seeds)  # 03_efficient
         return SeedMeanScorer(f, W, b, model.cfg.n_items, chunk)
     x = pad_left(histories, model.cfg.max_len)
     h = model.hidden((trim_padding(x) if by_length else x).to(dev))[:, -1]
