@@ -419,34 +419,18 @@ def write_csv(rows:list[dict], path:Path):
     print(f"\nwrote {len(rows)} rows to {path}")
 
 def summarize(rows:list[dict], target:float) -> str:
-    "Time to the target validation NDCG@10, its ratio to RecBole's, and each model's value after equal wall time."
-    by = {}
-    for r in rows: by.setdefault(r['model'], []).append(r)
-    for m in by: by[m].sort(key=lambda r: float(r['wall_s']))
-    if not by: return 'no epochs recorded'
-    # equal wall time: when the first model ended its budget (its last epoch's end); a model that stopped before its budget
-    # (patience, the epoch cap) keeps its values after its end and does not set it, unless none ran to the budget
-    budget = 60 * float(rows[0]['budget_min'] or 0)
-    full = [m for m, rs in by.items() if budget and float(rs[-1]['wall_s']) >= budget] or list(by)
-    first = min(full, key=lambda m: float(by[m][-1]['wall_s']))
-    t_eq = float(by[first][-1]['wall_s'])
-    reach = {m: next((r for r in rs if float(r['valid_NDCG@10']) >= target), None) for m, rs in by.items()}
-    ref = reach.get('recbole')
-    lines = [f"target validation NDCG@10 >= {target}; equal wall time = {t_eq:.0f}s (the end of {first}'s last epoch)", '',
-             f"{'model':<40} {'epochs':>6} {'s/epoch':>8} {'to target':>14} {'RecBole / it':>12} {'NDCG@10 at t_eq':>15} {'best by t_eq':>12}"]
-    for m, rs in by.items():
-        r = reach[m]
-        hit = f"{float(r['wall_s']):.0f}s (ep {r['epoch']})" if r else 'not reached'
-        ratio = f"{float(ref['wall_s']) / float(r['wall_s']):.2f}x" if r and ref else '-'
-        upto = [x for x in rs if float(x['wall_s']) <= t_eq + 1e-9]
-        at = f"{float(upto[-1]['valid_NDCG@10']):.4f}" if upto else '-'
-        best = f"{max(float(x['valid_NDCG@10']) for x in upto):.4f}" if upto else '-'
-        per = sum(float(x['train_s']) + float(x['valid_s']) for x in rs) / len(rs)  # training + validation, setup not counted
-        lines.append(f"{rs[0]['label']:<40} {len(rs):>6} {per:>8.1f} {hit:>14} {ratio:>12} {at:>15} {best:>12}")
-    lines += ['', "s/epoch: mean training + validation seconds of an epoch. RecBole / it: RecBole's time to the target over this model's (> 1: this model is that many times sooner). "
-              "Times are wall seconds from the model's start (data loading included) to the end of the epoch whose validation "
-              "first reached the target; each model on " + str(rows[0]['threads']) + f" thread(s), {rows[0]['mode']}."]
-    return '\n'.join(lines)
+    "Time to the target validation NDCG@10, its ratio to RecBole's, and each model's value after equal wall time (`bench.peer_summary`)."
+    if not rows: return 'no epochs recorded'
+    import pandas as pd
+    from diffrec_nb.bench import peer_summary  # the one implementation; research/15_bench shows and tests it
+    df = pd.DataFrame(rows)
+    for c in ('epoch', 'wall_s', 'valid_NDCG@10'): df[c] = pd.to_numeric(df[c])
+    df['budget_min'] = pd.to_numeric(df['budget_min'].replace('', 0))
+    t = peer_summary(df, target).round(4)
+    return (f"target validation NDCG@10 >= {target}\n\n" + t.to_string() + "\n\ns/epoch: mean wall seconds of an epoch. RecBole ÷ it: "
+            "RecBole's time to the target over this model's (> 1: this model is that many times sooner). Times are wall seconds from "
+            "the model's start (data loading included) to the end of the epoch whose validation first reached the target; each model "
+            f"on {rows[0]['threads']} thread(s), {rows[0]['mode']}.")
 
 def estimate(rows:list[dict], a) -> str:
     "From a run on a user subset: each model's epoch scaled to every user (training and validation both grow with the users)."
