@@ -175,10 +175,10 @@ def seed_predictions(self:DiffRec, rows:torch.Tensor, # (B, T) inference rows en
                      seeds:list|None=None, # random seeds (default: range(cfg.n_seeds))
                      max_batch:int=8192, # rows per DSR pass
                     ) -> torch.Tensor:
-    "Algorithm 3, lines 2–6: the DSR's prediction f_θ(h_T^N, N) for each seed, (S, B, d), before the softmax."
+    "Algorithm 3, lines 2–6: the DSR's prediction f_θ(h_T^N, N) for each seed, (S, B, d), before the softmax (research/19_scale ranks from it in chunks)."
     seeds = list(range(self.cfg.n_seeds)) if seeds is None else list(seeds)
     B, s, d = len(rows), self.schedule, self.cfg.d
-    h0 = self.embed(rows)
+    h0 = self.embed(rows)                                              # line 4: h_t^0 (Eq. 6)
     gens = [torch.Generator(rows.device).manual_seed(sd) for sd in seeds]
     eps = torch.stack([torch.randn(B, d, generator=gi, device=rows.device) for gi in gens])  # Alg. 3, lines 2-3: (S, B, d)
     hT = q_sample(s, h0[:, -1].expand(len(seeds), B, d), s.N, noise=eps).reshape(-1, d)  # line 5: h_T^N (Eq. 7)
@@ -196,13 +196,13 @@ def infer_one_step(self:DiffRec, rows:torch.Tensor, # (B, T) inference rows endi
                    seeds:list|None=None, # random seeds to average over (default: range(cfg.n_seeds))
                    max_batch:int=8192, # rows per DSR pass
                   ) -> torch.Tensor:
-    "Algorithm 3: item probabilities averaged over seeds, each from one prediction at step N, (B, n_items+2)."
-    f = self.seed_predictions(rows, seeds, max_batch)                  # lines 2-6: (S, B, d)
+    "Algorithm 3: item probabilities averaged over seeds, each from one prediction at step N, (B, n_items+2: padding and [unk] too)."
+    f = self.seed_predictions(rows, seeds, max_batch)                  # lines 2–6: (S, B, d)
     S, B = f.shape[:2]
     f, probs = f.reshape(S * B, -1), torch.zeros(B, self.cfg.n_items + 2, device=rows.device)
     for lo in range(0, len(f), max_batch):
         p = F.softmax(ranking_logits(self, f[lo:lo + max_batch]), -1)   # line 7: Eq. (8)
-        probs.index_add_(0, torch.arange(lo, lo + len(p), device=rows.device) % B, p)
+        probs.index_add_(0, torch.arange(lo, lo + len(p), device=rows.device) % B, p)  # row r: seed r // B, user r % B
     return probs / S                                                    # line 9: the average over seeds
 
 # %% ../nbs/03_efficient.ipynb #45359da7
